@@ -1,0 +1,108 @@
+// The interfaces every standin transport and protocol speaks (Twisted's
+// IProducer/IConsumer/ITransport/IProtocol, in C++).
+//
+// A Protocol is written once and driven by any Transport: StringTransport in
+// a unit test, StreamConnection over a real socket, a Process's pipes or a
+// TuntapPort. Interfaces a class can reach twice are inherited virtually.
+//
+// Example:
+//
+//   class Echo : public standin::Protocol {
+//    public:
+//     void DataReceived(std::string_view data) override {
+//       transport()->Write(data);
+//     }
+//   };
+//
+//   standin::StringTransport transport;
+//   Echo echo;
+//   echo.MakeConnection(&transport);
+//   echo.DataReceived("hello");
+//   EXPECT_EQ(transport.Value(), "hello");
+#ifndef STANDIN_TRANSPORT_INTERFACES_H_
+#define STANDIN_TRANSPORT_INTERFACES_H_
+
+#include <string_view>
+
+#include "absl/base/attributes.h"
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+#include "standin/transport/address.h"
+
+namespace standin {
+
+// Something that produces data for a Consumer.
+class Producer {
+ public:
+  virtual ~Producer() = default;
+  // Produce (more) data; for a pull producer, one chunk per call.
+  virtual void ResumeProducing() = 0;
+  // Stop for good; no more data will be written.
+  virtual void StopProducing() = 0;
+  // Pause until ResumeProducing(). Only ever called on a producer registered
+  // as streaming (push).
+  virtual void PauseProducing() = 0;
+};
+
+// Something that data is written to, and that can regulate a Producer.
+class Consumer {
+ public:
+  virtual ~Consumer() = default;
+  // Registers `producer`. A streaming (push) producer writes on its own and
+  // is paused/resumed by the consumer; a pull producer writes one chunk each
+  // time ResumeProducing() is called. FailedPrecondition "Cannot register two
+  // producers" if one is registered already.
+  ABSL_MUST_USE_RESULT virtual absl::Status RegisterProducer(
+      Producer* producer, bool streaming) = 0;
+  // Forgets the registered producer.
+  virtual void UnregisterProducer() = 0;
+  virtual void Write(std::string_view data) = 0;
+};
+
+// A connection that bytes are written to. Writes are buffered by the
+// transport and never block the caller.
+class Transport : public virtual Consumer {
+ public:
+  // Writes the chunks in order; equivalent to one Write() per chunk, but a
+  // transport may hand them to the OS in one vectored call.
+  virtual void WriteSequence(absl::Span<const std::string_view> chunks) = 0;
+  // Closes the connection once buffered data is written.
+  virtual void LoseConnection() = 0;
+  virtual Address GetPeer() const = 0;
+  virtual Address GetHost() const = 0;
+};
+
+// The receiving side of a byte-stream connection. Subclass and override the
+// callbacks you need; the defaults do nothing.
+class Protocol {
+ public:
+  virtual ~Protocol() = default;
+
+  // Stores `transport` and calls ConnectionMade(). The transport must
+  // outlive the connection (until ConnectionLost()).
+  virtual void MakeConnection(Transport* transport) {
+    transport_ = transport;
+    ConnectionMade();
+  }
+  virtual void ConnectionMade() {}
+  virtual void DataReceived(std::string_view /*data*/) {}
+  // Called exactly once when the connection ends; `reason` is a non-OK
+  // status (IsConnectionDone/IsConnectionLost/IsConnectionAborted).
+  virtual void ConnectionLost(const absl::Status& /*reason*/) {}
+
+  Transport* transport() const { return transport_; }
+
+ protected:
+  Transport* transport_ = nullptr;
+};
+
+// Receives whole datagrams (UDP over a socket or over standin's netstack).
+class DatagramProtocol {
+ public:
+  virtual ~DatagramProtocol() = default;
+  virtual void DatagramReceived(std::string_view data, const Address& from) = 0;
+};
+
+}  // namespace standin
+
+#endif  // STANDIN_TRANSPORT_INTERFACES_H_

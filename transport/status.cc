@@ -1,0 +1,77 @@
+#include "standin/transport/status.h"
+
+#include <string.h>
+
+#include <charconv>
+#include <string>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+
+namespace standin {
+namespace {
+
+// Payload type URLs: the errno and how a connection ended ride along with the
+// status, so they survive copies and annotations.
+constexpr char kErrnoUrl[] = "type.standin.dev/errno";
+constexpr char kEndingUrl[] = "type.standin.dev/connection-ending";
+
+absl::Status WithEnding(absl::Status status, std::string_view ending) {
+  status.SetPayload(kEndingUrl, absl::Cord(absl::string_view(ending.data(), ending.size())));
+  return status;
+}
+
+bool HasEnding(const absl::Status& status, std::string_view ending) {
+  auto payload = status.GetPayload(kEndingUrl);
+  return payload.has_value() && *payload == absl::string_view(ending.data(), ending.size());
+}
+
+}  // namespace
+
+absl::Status ErrnoStatus(int err, std::string_view context) {
+  if (err == 0) return absl::OkStatus();
+  const char* name = strerrorname_np(err);
+  absl::Status status(
+      absl::ErrnoToStatusCode(err),
+      absl::StrCat(absl::string_view(context.data(), context.size()), ": ",
+                   strerror(err), " [", name != nullptr ? name : "E?", "]"));
+  status.SetPayload(kErrnoUrl, absl::Cord(std::to_string(err)));
+  return status;
+}
+
+int ErrnoOf(const absl::Status& status) {
+  auto payload = status.GetPayload(kErrnoUrl);
+  if (!payload.has_value()) return 0;
+  std::string text(*payload);
+  int err = 0;
+  std::from_chars(text.data(), text.data() + text.size(), err);
+  return err;
+}
+
+absl::Status ConnectionDone() {
+  return WithEnding(absl::OutOfRangeError("connection was closed cleanly"),
+                    "done");
+}
+
+absl::Status ConnectionLost(std::string_view why, int err) {
+  absl::Status status =
+      err != 0 ? ErrnoStatus(err, why)
+               : absl::UnavailableError(absl::string_view(why.data(), why.size()));
+  return WithEnding(std::move(status), "lost");
+}
+
+absl::Status ConnectionAborted() {
+  return WithEnding(absl::AbortedError("connection was aborted"), "aborted");
+}
+
+bool IsConnectionDone(const absl::Status& status) {
+  return HasEnding(status, "done");
+}
+bool IsConnectionLost(const absl::Status& status) {
+  return HasEnding(status, "lost");
+}
+bool IsConnectionAborted(const absl::Status& status) {
+  return HasEnding(status, "aborted");
+}
+
+}  // namespace standin

@@ -1,0 +1,55 @@
+// Status helpers shared by every standin transport.
+//
+// Fallible calls return absl::Status. A status built from an errno keeps the
+// errno itself (EAGAIN and EINTR both map to kUnavailable, so the code alone
+// cannot tell them apart), and connection-lost reasons are ordinary non-OK
+// statuses that say how the connection ended.
+//
+// Example:
+//
+//   ssize_t n = ::write(fd, data, size);
+//   if (n < 0) {
+//     absl::Status s = standin::ErrnoStatus(errno, "write to peer");
+//     if (standin::ErrnoOf(s) == EAGAIN) return WaitForWritable();
+//     return s;  // "write to peer: Broken pipe [EPIPE]"
+//   }
+//   ...
+//   protocol->ConnectionLost(standin::ConnectionDone());
+//   EXPECT_TRUE(standin::IsConnectionDone(reason));
+#ifndef STANDIN_TRANSPORT_STATUS_H_
+#define STANDIN_TRANSPORT_STATUS_H_
+
+#include <string_view>
+
+#include "absl/status/status.h"
+
+namespace standin {
+
+// A status whose code follows `err` (absl::ErrnoToStatusCode) and whose
+// message is "<context>: <strerror> [<ENAME>]". ErrnoOf() returns `err`.
+// `err` == 0 yields an OK status.
+absl::Status ErrnoStatus(int err, std::string_view context);
+
+// The errno carried by `status`, or 0 when it carries none.
+int ErrnoOf(const absl::Status& status);
+
+// The connection closed cleanly (EOF, or our own LoseConnection()).
+// Code kOutOfRange, like reading past the end of a stream.
+absl::Status ConnectionDone();
+
+// The connection was lost uncleanly, e.g. ECONNRESET. With `err` != 0 the code
+// follows the errno and ErrnoOf() returns it; otherwise the code is
+// kUnavailable.
+absl::Status ConnectionLost(std::string_view why = "connection lost uncleanly",
+                            int err = 0);
+
+// We dropped the connection ourselves without flushing (AbortConnection()).
+absl::Status ConnectionAborted();
+
+bool IsConnectionDone(const absl::Status& status);
+bool IsConnectionLost(const absl::Status& status);
+bool IsConnectionAborted(const absl::Status& status);
+
+}  // namespace standin
+
+#endif  // STANDIN_TRANSPORT_STATUS_H_
