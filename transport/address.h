@@ -55,8 +55,8 @@ struct UnixAddress {
 
 // The endpoint of a pipe to a child process; every one is equal.
 struct ProcessAddress {
-  friend bool operator==(const ProcessAddress&, const ProcessAddress&) =
-      default;
+  friend bool operator==(const ProcessAddress&,
+                         const ProcessAddress&) = default;
   std::string ToString() const;
 };
 

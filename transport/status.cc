@@ -7,6 +7,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "standin/transport/internal/absl_view.h"
 
 namespace standin {
 namespace {
@@ -17,13 +18,13 @@ constexpr char kErrnoUrl[] = "type.standin.dev/errno";
 constexpr char kEndingUrl[] = "type.standin.dev/connection-ending";
 
 absl::Status WithEnding(absl::Status status, std::string_view ending) {
-  status.SetPayload(kEndingUrl, absl::Cord(absl::string_view(ending.data(), ending.size())));
+  status.SetPayload(kEndingUrl, absl::Cord(internal::AbslView(ending)));
   return status;
 }
 
 bool HasEnding(const absl::Status& status, std::string_view ending) {
   auto payload = status.GetPayload(kEndingUrl);
-  return payload.has_value() && *payload == absl::string_view(ending.data(), ending.size());
+  return payload.has_value() && *payload == internal::AbslView(ending);
 }
 
 }  // namespace
@@ -33,8 +34,8 @@ absl::Status ErrnoStatus(int err, std::string_view context) {
   const char* name = strerrorname_np(err);
   absl::Status status(
       absl::ErrnoToStatusCode(err),
-      absl::StrCat(absl::string_view(context.data(), context.size()), ": ",
-                   strerror(err), " [", name != nullptr ? name : "E?", "]"));
+      absl::StrCat(internal::AbslView(context), ": ", strerror(err), " [",
+                   name != nullptr ? name : "E?", "]"));
   status.SetPayload(kErrnoUrl, absl::Cord(std::to_string(err)));
   return status;
 }
@@ -54,9 +55,9 @@ absl::Status ConnectionDone() {
 }
 
 absl::Status ConnectionLost(std::string_view why, int err) {
-  absl::Status status =
-      err != 0 ? ErrnoStatus(err, why)
-               : absl::UnavailableError(absl::string_view(why.data(), why.size()));
+  absl::Status status = err != 0
+                            ? ErrnoStatus(err, why)
+                            : absl::UnavailableError(internal::AbslView(why));
   return WithEnding(std::move(status), "lost");
 }
 

@@ -22,9 +22,7 @@ TEST(ErrnoStatusTest, EagainAndEintrStayDistinguishable) {
   EXPECT_NE(again, interrupted);
 }
 
-TEST(ErrnoStatusTest, ZeroIsOk) {
-  EXPECT_TRUE(ErrnoStatus(0, "nothing").ok());
-}
+TEST(ErrnoStatusTest, ZeroIsOk) { EXPECT_TRUE(ErrnoStatus(0, "nothing").ok()); }
 
 TEST(ErrnoStatusTest, PlainStatusHasNoErrno) {
   EXPECT_EQ(ErrnoOf(absl::InternalError("x")), 0);
