@@ -1,0 +1,233 @@
+#include "standin/transport/string_transport.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <utility>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "standin/transport/internal/absl_view.h"
+#include "standin/transport/status.h"
+
+namespace standin {
+namespace {
+
+// Misuse of the double by the code under test: fail the test loudly, with a
+// message a death test (and a human) can match.
+[[noreturn]] void Die(const char* message) {
+  std::fprintf(stderr, "standin::StringTransport misuse: %s\n", message);
+  std::fflush(stderr);
+  std::abort();
+}
+
+std::string Quoted(std::string_view bytes) {
+  return absl::StrCat("\"", absl::CHexEscape(internal::AbslView(bytes)), "\"");
+}
+
+}  // namespace
+
+StringTransport::Event StringTransport::Event::Write(std::string_view data) {
+  Event event = Of(Kind::kWrite);
+  event.data = std::string(data);
+  return event;
+}
+
+StringTransport::Event StringTransport::Event::WriteSequence(
+    std::vector<std::string> chunks) {
+  Event event = Of(Kind::kWriteSequence);
+  event.data = absl::StrJoin(chunks, "");
+  event.chunks = std::move(chunks);
+  return event;
+}
+
+std::string StringTransport::Event::ToString() const {
+  switch (kind) {
+    case Kind::kWrite:
+      return absl::StrCat("Write(", Quoted(data), ")");
+    case Kind::kWriteSequence: {
+      std::vector<std::string> quoted;
+      for (const std::string& chunk : chunks) quoted.push_back(Quoted(chunk));
+      return absl::StrCat("WriteSequence(", absl::StrJoin(quoted, ", "), ")");
+    }
+    case Kind::kLoseConnection:
+      return "LoseConnection";
+    case Kind::kAbortConnection:
+      return "AbortConnection";
+    case Kind::kRegisterProducer:
+      return absl::StrCat(
+          "RegisterProducer(streaming=", streaming ? "true" : "false", ")");
+    case Kind::kUnregisterProducer:
+      return "UnregisterProducer";
+    case Kind::kPauseProducing:
+      return "PauseProducing";
+    case Kind::kResumeProducing:
+      return "ResumeProducing";
+    case Kind::kStopProducing:
+      return "StopProducing";
+  }
+  return "?";
+}
+
+StringTransport::StringTransport() : StringTransport(Options{}) {}
+
+StringTransport::StringTransport(Options options)
+    : host_(options.host.value_or(
+          IPv4Address{IPv4Address::Kind::kTcp, "10.0.0.1", 12345})),
+      peer_(options.peer.value_or(
+          IPv4Address{IPv4Address::Kind::kTcp, "192.168.1.1", 54321})),
+      lenient_(options.lenient) {}
+
+void StringTransport::Clear() {
+  // Release the memory too: a long test that clears often should not grow.
+  std::string().swap(value_);
+  records_.clear();
+  chunk_lengths_.clear();
+}
+
+void StringTransport::Record(Event::Kind kind, bool streaming) {
+  StoredEvent record;
+  record.kind = kind;
+  record.streaming = streaming;
+  records_.push_back(record);
+}
+
+std::vector<StringTransport::Event> StringTransport::events() const {
+  std::vector<Event> events;
+  events.reserve(records_.size());
+  for (const StoredEvent& r : records_) {
+    Event event = Event::Of(r.kind, r.streaming);
+    if (r.kind == Event::Kind::kWrite ||
+        r.kind == Event::Kind::kWriteSequence) {
+      event.data = value_.substr(r.offset, r.length);
+    }
+    size_t offset = r.offset;
+    for (size_t i = 0; i < r.chunk_count; ++i) {
+      size_t length = chunk_lengths_[r.first_chunk + i];
+      event.chunks.push_back(value_.substr(offset, length));
+      offset += length;
+    }
+    events.push_back(std::move(event));
+  }
+  return events;
+}
+
+void StringTransport::Write(std::string_view data) {
+  StoredEvent record;
+  record.offset = value_.size();
+  record.length = data.size();
+  records_.push_back(record);
+  value_.append(data);
+}
+
+void StringTransport::WriteSequence(absl::Span<const std::string_view> chunks) {
+  StoredEvent record;
+  record.kind = Event::Kind::kWriteSequence;
+  record.offset = value_.size();
+  record.first_chunk = chunk_lengths_.size();
+  record.chunk_count = chunks.size();
+  size_t total = 0;
+  for (std::string_view chunk : chunks) total += chunk.size();
+  value_.reserve(value_.size() + total);
+  for (std::string_view chunk : chunks) {
+    value_.append(chunk);
+    chunk_lengths_.push_back(chunk.size());
+  }
+  record.length = total;
+  records_.push_back(record);
+}
+
+void StringTransport::LoseConnection() {
+  Record(Event::Kind::kLoseConnection);
+  disconnecting_ = true;
+}
+
+void StringTransport::AbortConnection() {
+  Record(Event::Kind::kAbortConnection);
+  disconnected_ = true;
+  disconnecting_ = true;
+}
+
+absl::Status StringTransport::RegisterProducer(Producer* producer,
+                                               bool streaming) {
+  if (producer_ != nullptr) {
+    return absl::FailedPreconditionError("Cannot register two producers");
+  }
+  Record(Event::Kind::kRegisterProducer, streaming);
+  producer_ = producer;
+  streaming_ = streaming;
+  return absl::OkStatus();
+}
+
+void StringTransport::UnregisterProducer() {
+  if (producer_ == nullptr) {
+    Die("Cannot unregister a producer unless one is registered");
+  }
+  Record(Event::Kind::kUnregisterProducer);
+  producer_ = nullptr;
+  streaming_ = false;
+}
+
+void StringTransport::CheckProducerState() const {
+  if (disconnecting_ && !lenient_) {
+    Die("Cannot resume producing after loseConnection");
+  }
+  if (producer_state_ == ProducerState::kStopped) {
+    Die("Cannot resume a stopped producer");
+  }
+}
+
+void StringTransport::PauseProducing() {
+  CheckProducerState();
+  Record(Event::Kind::kPauseProducing);
+  producer_state_ = ProducerState::kPaused;
+}
+
+void StringTransport::ResumeProducing() {
+  CheckProducerState();
+  Record(Event::Kind::kResumeProducing);
+  producer_state_ = ProducerState::kProducing;
+}
+
+void StringTransport::StopProducing() {
+  Record(Event::Kind::kStopProducing);
+  producer_state_ = ProducerState::kStopped;
+}
+
+std::string ToString(StringTransport::ProducerState state) {
+  switch (state) {
+    case StringTransport::ProducerState::kProducing:
+      return "producing";
+    case StringTransport::ProducerState::kPaused:
+      return "paused";
+    case StringTransport::ProducerState::kStopped:
+      return "stopped";
+  }
+  return "?";
+}
+
+std::ostream& operator<<(std::ostream& os,
+                         StringTransport::ProducerState state) {
+  return os << ToString(state);
+}
+
+void StringTransportWithDisconnection::EndConnection(
+    const absl::Status& reason) {
+  if (!connected()) return;
+  // Flip the flag before the callback: a protocol that calls
+  // LoseConnection() from ConnectionLost() must not be told twice.
+  set_connected(false);
+  if (protocol_ != nullptr) protocol_->ConnectionLost(reason);
+}
+
+void StringTransportWithDisconnection::LoseConnection() {
+  StringTransport::LoseConnection();
+  EndConnection(ConnectionDone());
+}
+
+void StringTransportWithDisconnection::AbortConnection() {
+  StringTransport::AbortConnection();
+  EndConnection(ConnectionAborted());
+}
+
+}  // namespace standin

@@ -1,0 +1,229 @@
+// StringTransport: an in-memory Transport that records what a Protocol does
+// to it (Twisted's twisted.internet.testing.StringTransport), and
+// StringTransportWithDisconnection, which also tells the protocol when the
+// connection is lost.
+//
+// A StringTransport performs no I/O: Write() appends to Value(), and
+// LoseConnection()/AbortConnection() only set flags. As a Consumer it holds
+// one registered Producer; as a push Producer it tracks the state the
+// protocol put it in. Every call is also logged in order in events(), so a
+// test can assert "wrote X, then closed" rather than only the concatenation.
+//
+// Example:
+//
+//   standin::StringTransport transport;
+//   MyProtocol protocol;
+//   protocol.MakeConnection(&transport);
+//   protocol.DataReceived("PING\r\n");
+//   EXPECT_EQ(transport.Value(), "PONG\r\n");
+//   EXPECT_THAT(transport.events(),
+//               ElementsAre(StringTransport::Event::Write("PONG\r\n"),
+//                           StringTransport::Event::LoseConnection()));
+//   transport.Clear();  // Forget everything recorded so far.
+//
+// Misuse by the code under test (unregistering a producer that isn't there,
+// pausing a producer after LoseConnection() or StopProducing()) aborts the
+// process with a message saying what was wrong, so the test fails loudly.
+#ifndef STANDIN_TRANSPORT_STRING_TRANSPORT_H_
+#define STANDIN_TRANSPORT_STRING_TRANSPORT_H_
+
+#include <cstddef>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+#include "standin/transport/address.h"
+#include "standin/transport/interfaces.h"
+
+namespace standin {
+
+class StringTransport : public virtual Transport, public Producer {
+ public:
+  struct Options {
+    // GetHost(); default IPv4Address(kTcp, "10.0.0.1", 12345).
+    std::optional<Address> host;
+    // GetPeer(); default IPv4Address(kTcp, "192.168.1.1", 54321).
+    std::optional<Address> peer;
+    // Allow Pause/ResumeProducing() after LoseConnection(), for tests that
+    // do it on purpose.
+    bool lenient = false;
+  };
+
+  // The state of this transport as a push producer.
+  enum class ProducerState { kProducing, kPaused, kStopped };
+
+  // One recorded call, in the order the code under test made it.
+  struct Event {
+    enum class Kind {
+      kWrite,
+      kWriteSequence,
+      kLoseConnection,
+      kAbortConnection,
+      kRegisterProducer,
+      kUnregisterProducer,
+      kPauseProducing,
+      kResumeProducing,
+      kStopProducing,
+    };
+    Kind kind = Kind::kWrite;
+    // kWrite: the bytes; kWriteSequence: the chunks, concatenated.
+    std::string data;
+    // kWriteSequence only: each chunk as given.
+    std::vector<std::string> chunks;
+    // kRegisterProducer only.
+    bool streaming = false;
+
+    static Event Of(Kind kind, bool streaming = false) {
+      Event event;
+      event.kind = kind;
+      event.streaming = streaming;
+      return event;
+    }
+    static Event Write(std::string_view data);
+    static Event WriteSequence(std::vector<std::string> chunks);
+    static Event LoseConnection() { return Of(Kind::kLoseConnection); }
+    static Event AbortConnection() { return Of(Kind::kAbortConnection); }
+    static Event RegisterProducer(bool streaming) {
+      return Of(Kind::kRegisterProducer, streaming);
+    }
+    static Event UnregisterProducer() { return Of(Kind::kUnregisterProducer); }
+    static Event PauseProducing() { return Of(Kind::kPauseProducing); }
+    static Event ResumeProducing() { return Of(Kind::kResumeProducing); }
+    static Event StopProducing() { return Of(Kind::kStopProducing); }
+
+    friend bool operator==(const Event&, const Event&) = default;
+    // E.g. `Write("hi\r\n")`, `WriteSequence("a", "b")`, `LoseConnection`.
+    std::string ToString() const;
+    friend std::ostream& operator<<(std::ostream& os, const Event& e) {
+      return os << e.ToString();
+    }
+  };
+
+  StringTransport();
+  explicit StringTransport(Options options);
+  // A transport is an identity (protocols hold pointers to it): never
+  // copied. Moving is allowed before anything points at it.
+  StringTransport(const StringTransport&) = delete;
+  StringTransport& operator=(const StringTransport&) = delete;
+  StringTransport(StringTransport&&) = default;
+  StringTransport& operator=(StringTransport&&) = default;
+  ~StringTransport() override = default;
+
+  // --- Test-side API (not part of any interface) ---
+
+  // Every byte written since construction or the last Clear().
+  const std::string& Value() const { return value_; }
+  // Forgets the bytes written so far and the event log.
+  void Clear();
+  // The calls made since construction or the last Clear(), in order.
+  std::vector<Event> events() const;
+
+  bool connected() const { return connected_; }
+  // True once LoseConnection() (or AbortConnection()) was called.
+  bool disconnecting() const { return disconnecting_; }
+  // True once AbortConnection() was called.
+  bool disconnected() const { return disconnected_; }
+  Producer* producer() const { return producer_; }
+  // Meaningful while producer() is set.
+  bool streaming() const { return streaming_; }
+  ProducerState producer_state() const { return producer_state_; }
+  bool lenient() const { return lenient_; }
+
+  // --- Transport ---
+  void Write(std::string_view data) override;
+  void WriteSequence(absl::Span<const std::string_view> chunks) override;
+  // Sets disconnecting(); nothing else happens (no protocol callback).
+  void LoseConnection() override;
+  // Sets disconnected() and disconnecting().
+  virtual void AbortConnection();
+  Address GetPeer() const override { return peer_; }
+  Address GetHost() const override { return host_; }
+
+  // --- Consumer ---
+  // FailedPrecondition "Cannot register two producers" if one is registered.
+  ABSL_MUST_USE_RESULT absl::Status RegisterProducer(Producer* producer,
+                                                     bool streaming) override;
+  // Dies if no producer is registered.
+  void UnregisterProducer() override;
+
+  // --- Producer (this transport, as the protocol's push producer) ---
+  // Dies after LoseConnection() (unless lenient) or after StopProducing().
+  void PauseProducing() override;
+  void ResumeProducing() override;
+  void StopProducing() override;
+
+ protected:
+  void set_connected(bool connected) { connected_ = connected; }
+  void Record(Event::Kind kind, bool streaming = false);
+
+ private:
+  // Events are kept compact: writes refer to byte ranges of value_, so
+  // recording costs no extra copy of the data.
+  struct StoredEvent {
+    Event::Kind kind = Event::Kind::kWrite;
+    bool streaming = false;
+    size_t offset = 0;  // into value_ (writes)
+    size_t length = 0;
+    size_t first_chunk = 0;  // into chunk_lengths_ (WriteSequence)
+    size_t chunk_count = 0;
+  };
+  void CheckProducerState() const;
+
+  Address host_;
+  Address peer_;
+  bool lenient_ = false;
+  std::string value_;
+  std::vector<StoredEvent> records_;
+  std::vector<size_t> chunk_lengths_;
+  bool connected_ = true;
+  bool disconnecting_ = false;
+  bool disconnected_ = false;
+  Producer* producer_ = nullptr;
+  bool streaming_ = false;
+  ProducerState producer_state_ = ProducerState::kProducing;
+};
+
+std::string ToString(StringTransport::ProducerState state);
+std::ostream& operator<<(std::ostream& os, StringTransport::ProducerState s);
+
+// A StringTransport that also ends the connection: LoseConnection() while
+// connected() sets connected() false and calls the protocol's
+// ConnectionLost(ConnectionDone()) exactly once (AbortConnection() passes
+// ConnectionAborted() instead — Twisted passes ConnectionDone for both).
+//
+// Example:
+//
+//   standin::StringTransportWithDisconnection transport;
+//   MyProtocol protocol;
+//   transport.set_protocol(&protocol);
+//   protocol.MakeConnection(&transport);
+//   transport.LoseConnection();  // protocol sees ConnectionLost(Done) once
+class StringTransportWithDisconnection : public StringTransport {
+ public:
+  StringTransportWithDisconnection() = default;
+  explicit StringTransportWithDisconnection(Options options)
+      : StringTransport(std::move(options)) {}
+
+  // The protocol told about the end of the connection; may be null (then
+  // nobody is told).
+  void set_protocol(Protocol* protocol) { protocol_ = protocol; }
+  Protocol* protocol() const { return protocol_; }
+
+  void LoseConnection() override;
+  void AbortConnection() override;
+
+ protected:
+  // Marks the connection closed and tells the protocol, once.
+  void EndConnection(const absl::Status& reason);
+
+ private:
+  Protocol* protocol_ = nullptr;
+};
+
+}  // namespace standin
+
+#endif  // STANDIN_TRANSPORT_STRING_TRANSPORT_H_

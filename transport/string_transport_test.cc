@@ -1,0 +1,394 @@
+// Ports twisted/internet/test/test_testing.py's StringTransportTests (and
+// test_protocols.py's) and adds what the C++ double promises beyond them:
+// WriteSequence boundaries, the ordered event log, Clear(), move-only,
+// StringTransportWithDisconnection, and a death test per misuse.
+#include "standin/transport/string_transport.h"
+
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "standin/transport/status.h"
+
+namespace standin {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using Event = StringTransport::Event;
+using State = StringTransport::ProducerState;
+
+class NullProducer : public Producer {
+ public:
+  void ResumeProducing() override {}
+  void StopProducing() override {}
+  void PauseProducing() override {}
+};
+
+// Records what the transport tells it.
+class RecordingProtocol : public Protocol {
+ public:
+  void ConnectionMade() override { ++made; }
+  void ConnectionLost(const absl::Status& reason) override {
+    ++lost;
+    last_reason = reason;
+  }
+  int made = 0;
+  int lost = 0;
+  absl::Status last_reason;
+};
+
+TEST(StringTransportTest, ImplementsTheTransportInterfaces) {
+  static_assert(std::is_base_of_v<Transport, StringTransport>);
+  static_assert(std::is_base_of_v<Consumer, StringTransport>);
+  static_assert(std::is_base_of_v<Producer, StringTransport>);
+  static_assert(!std::is_copy_constructible_v<StringTransport>);
+  static_assert(std::is_move_constructible_v<StringTransport>);
+}
+
+TEST(StringTransportTest, RegisterProducerRecordsProducerAndStreaming) {
+  NullProducer producer;
+  StringTransport transport;
+  ASSERT_TRUE(transport.RegisterProducer(&producer, /*streaming=*/true).ok());
+  EXPECT_EQ(transport.producer(), &producer);
+  EXPECT_TRUE(transport.streaming());
+}
+
+TEST(StringTransportTest, RegisteringASecondProducerFails) {
+  NullProducer first, second;
+  StringTransport transport;
+  ASSERT_TRUE(transport.RegisterProducer(&first, true).ok());
+  absl::Status status = transport.RegisterProducer(&second, false);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(status.message(), "Cannot register two producers");
+  // The first registration stands.
+  EXPECT_EQ(transport.producer(), &first);
+  EXPECT_TRUE(transport.streaming());
+}
+
+TEST(StringTransportTest, UnregisterProducerClearsIt) {
+  NullProducer first, second;
+  StringTransport transport;
+  ASSERT_TRUE(transport.RegisterProducer(&first, true).ok());
+  transport.UnregisterProducer();
+  EXPECT_EQ(transport.producer(), nullptr);
+  // A new producer may be registered afterwards.
+  ASSERT_TRUE(transport.RegisterProducer(&second, false).ok());
+  EXPECT_EQ(transport.producer(), &second);
+  EXPECT_FALSE(transport.streaming());
+}
+
+TEST(StringTransportDeathTest, UnregisterWithoutProducerDies) {
+  StringTransport transport;
+  EXPECT_DEATH(transport.UnregisterProducer(),
+               "Cannot unregister a producer unless one is registered");
+}
+
+TEST(StringTransportTest, InitialProducerStateIsProducing) {
+  EXPECT_EQ(StringTransport().producer_state(), State::kProducing);
+}
+
+TEST(StringTransportTest, PauseProducingPauses) {
+  StringTransport transport;
+  transport.PauseProducing();
+  EXPECT_EQ(transport.producer_state(), State::kPaused);
+}
+
+TEST(StringTransportTest, ResumeProducingResumes) {
+  StringTransport transport;
+  transport.PauseProducing();
+  transport.ResumeProducing();
+  EXPECT_EQ(transport.producer_state(), State::kProducing);
+}
+
+TEST(StringTransportTest, StopProducingStops) {
+  StringTransport transport;
+  transport.StopProducing();
+  EXPECT_EQ(transport.producer_state(), State::kStopped);
+}
+
+TEST(StringTransportDeathTest, StoppedTransportCannotPause) {
+  StringTransport transport;
+  transport.StopProducing();
+  EXPECT_DEATH(transport.PauseProducing(), "Cannot resume a stopped producer");
+}
+
+TEST(StringTransportDeathTest, StoppedTransportCannotResume) {
+  StringTransport transport;
+  transport.StopProducing();
+  EXPECT_DEATH(transport.ResumeProducing(), "Cannot resume a stopped producer");
+}
+
+TEST(StringTransportDeathTest, DisconnectingTransportCannotPause) {
+  StringTransport transport;
+  transport.LoseConnection();
+  EXPECT_DEATH(transport.PauseProducing(),
+               "Cannot resume producing after loseConnection");
+}
+
+TEST(StringTransportDeathTest, DisconnectingTransportCannotResume) {
+  StringTransport transport;
+  transport.LoseConnection();
+  EXPECT_DEATH(transport.ResumeProducing(),
+               "Cannot resume producing after loseConnection");
+}
+
+TEST(StringTransportDeathTest, AbortedTransportCannotResume) {
+  StringTransport transport;
+  transport.AbortConnection();
+  EXPECT_DEATH(transport.ResumeProducing(),
+               "Cannot resume producing after loseConnection");
+}
+
+TEST(StringTransportTest, LenientTransportMayResumeAfterLoseConnection) {
+  StringTransport transport(StringTransport::Options{.lenient = true});
+  transport.LoseConnection();
+  transport.PauseProducing();
+  EXPECT_EQ(transport.producer_state(), State::kPaused);
+  transport.ResumeProducing();
+  EXPECT_EQ(transport.producer_state(), State::kProducing);
+}
+
+TEST(StringTransportDeathTest, LenientTransportStillRefusesAStoppedProducer) {
+  StringTransport transport(StringTransport::Options{.lenient = true});
+  transport.StopProducing();
+  EXPECT_DEATH(transport.ResumeProducing(), "Cannot resume a stopped producer");
+}
+
+TEST(StringTransportTest, LoseConnectionSetsDisconnecting) {
+  StringTransport transport;
+  EXPECT_FALSE(transport.disconnecting());
+  transport.LoseConnection();
+  EXPECT_TRUE(transport.disconnecting());
+  EXPECT_FALSE(transport.disconnected());
+  // A plain StringTransport only records the request.
+  EXPECT_TRUE(transport.connected());
+}
+
+TEST(StringTransportTest, AbortConnectionSetsDisconnectedAndDisconnecting) {
+  StringTransport transport;
+  transport.AbortConnection();
+  EXPECT_TRUE(transport.disconnecting());
+  EXPECT_TRUE(transport.disconnected());
+}
+
+TEST(StringTransportTest, SpecifiedHostAddress) {
+  Address host = UnixAddress{"/tmp/host.sock"};
+  StringTransport transport(StringTransport::Options{.host = host});
+  EXPECT_EQ(transport.GetHost(), host);
+}
+
+TEST(StringTransportTest, SpecifiedPeerAddress) {
+  Address peer = IPv4Address{IPv4Address::Kind::kUdp, "192.0.2.7", 53};
+  StringTransport transport(StringTransport::Options{.peer = peer});
+  EXPECT_EQ(transport.GetPeer(), peer);
+}
+
+TEST(StringTransportTest, DefaultHostAddress) {
+  EXPECT_EQ(StringTransport().GetHost(),
+            Address(IPv4Address{IPv4Address::Kind::kTcp, "10.0.0.1", 12345}));
+}
+
+TEST(StringTransportTest, DefaultPeerAddress) {
+  EXPECT_EQ(
+      StringTransport().GetPeer(),
+      Address(IPv4Address{IPv4Address::Kind::kTcp, "192.168.1.1", 54321}));
+}
+
+TEST(StringTransportTest, StartsConnectedWithNothingWritten) {
+  StringTransport transport;
+  EXPECT_TRUE(transport.connected());
+  EXPECT_EQ(transport.Value(), "");
+  EXPECT_THAT(transport.events(), IsEmpty());
+  EXPECT_EQ(transport.producer(), nullptr);
+}
+
+TEST(StringTransportTest, WritesAccumulateInValue) {
+  StringTransport transport;
+  transport.Write("hello, ");
+  transport.Write("world");
+  transport.Write("");
+  EXPECT_EQ(transport.Value(), "hello, world");
+}
+
+TEST(StringTransportTest, WritesKeepEmbeddedNulBytes) {
+  StringTransport transport;
+  transport.Write(std::string_view("a\0b", 3));
+  EXPECT_EQ(transport.Value(), std::string("a\0b", 3));
+}
+
+TEST(StringTransportTest, WriteSequenceAppendsChunksInOrder) {
+  StringTransport transport;
+  transport.Write("<");
+  std::string_view chunks[] = {"a", "", "bc"};
+  transport.WriteSequence(chunks);
+  transport.Write(">");
+  EXPECT_EQ(transport.Value(), "<abc>");
+}
+
+TEST(StringTransportTest, ClearForgetsWrittenBytesAndEvents) {
+  StringTransport transport;
+  transport.Write("old");
+  transport.LoseConnection();
+  transport.Clear();
+  EXPECT_EQ(transport.Value(), "");
+  EXPECT_THAT(transport.events(), IsEmpty());
+  transport.Write("new");
+  EXPECT_EQ(transport.Value(), "new");
+  EXPECT_THAT(transport.events(), ElementsAre(Event::Write("new")));
+  // Flags are state, not history: Clear() leaves them.
+  EXPECT_TRUE(transport.disconnecting());
+}
+
+TEST(StringTransportTest, EventsKeepWriteBoundariesAndOrder) {
+  NullProducer producer;
+  StringTransport transport;
+  ASSERT_TRUE(transport.RegisterProducer(&producer, true).ok());
+  transport.Write("HELO");
+  std::string_view chunks[] = {"a", "b"};
+  transport.WriteSequence(chunks);
+  transport.PauseProducing();
+  transport.ResumeProducing();
+  transport.UnregisterProducer();
+  transport.Write("bye");
+  transport.LoseConnection();
+  transport.StopProducing();
+  EXPECT_THAT(transport.events(),
+              ElementsAre(Event::RegisterProducer(true), Event::Write("HELO"),
+                          Event::WriteSequence({"a", "b"}),
+                          Event::PauseProducing(), Event::ResumeProducing(),
+                          Event::UnregisterProducer(), Event::Write("bye"),
+                          Event::LoseConnection(), Event::StopProducing()));
+}
+
+TEST(StringTransportTest, EventsDistinguishWriteSequenceFromWrites) {
+  StringTransport transport;
+  std::string_view chunks[] = {"ab", "c"};
+  transport.WriteSequence(chunks);
+  EXPECT_THAT(transport.events(),
+              ElementsAre(Event::WriteSequence({"ab", "c"})));
+  EXPECT_NE(transport.events()[0], Event::Write("abc"));
+  EXPECT_EQ(transport.events()[0].data, "abc");
+}
+
+TEST(StringTransportTest, FailedRegistrationIsNotAnEvent) {
+  NullProducer a, b;
+  StringTransport transport;
+  ASSERT_TRUE(transport.RegisterProducer(&a, false).ok());
+  EXPECT_FALSE(transport.RegisterProducer(&b, true).ok());
+  EXPECT_THAT(transport.events(), ElementsAre(Event::RegisterProducer(false)));
+}
+
+TEST(StringTransportTest, EventsPrintReadably) {
+  EXPECT_EQ(Event::Write("hi\r\n").ToString(), "Write(\"hi\\r\\n\")");
+  EXPECT_EQ(Event::WriteSequence({"a", "b"}).ToString(),
+            "WriteSequence(\"a\", \"b\")");
+  EXPECT_EQ(Event::RegisterProducer(true).ToString(),
+            "RegisterProducer(streaming=true)");
+  EXPECT_EQ(testing::PrintToString(Event::LoseConnection()), "LoseConnection");
+  EXPECT_EQ(ToString(State::kPaused), "paused");
+}
+
+TEST(StringTransportTest, MovedTransportKeepsItsRecord) {
+  StringTransport original;
+  original.Write("kept");
+  original.LoseConnection();
+  StringTransport moved(std::move(original));
+  EXPECT_EQ(moved.Value(), "kept");
+  EXPECT_TRUE(moved.disconnecting());
+  EXPECT_THAT(moved.events(),
+              ElementsAre(Event::Write("kept"), Event::LoseConnection()));
+}
+
+TEST(StringTransportTest, ManySmallWritesStayIntact) {
+  StringTransport transport;
+  std::string expected;
+  for (int i = 0; i < 10000; ++i) {
+    std::string piece = std::to_string(i) + ",";
+    transport.Write(piece);
+    expected += piece;
+  }
+  EXPECT_EQ(transport.Value(), expected);
+  EXPECT_EQ(transport.events().size(), 10000u);
+  EXPECT_EQ(transport.events()[1234], Event::Write("1234,"));
+}
+
+TEST(StringTransportTest, ProtocolSeesTransportThroughMakeConnection) {
+  StringTransport transport;
+  RecordingProtocol protocol;
+  protocol.MakeConnection(&transport);
+  EXPECT_EQ(protocol.transport(), &transport);
+  EXPECT_EQ(protocol.made, 1);
+  // A plain StringTransport never calls ConnectionLost.
+  transport.LoseConnection();
+  EXPECT_EQ(protocol.lost, 0);
+}
+
+TEST(StringTransportWithDisconnectionTest, LoseConnectionTellsProtocolOnce) {
+  StringTransportWithDisconnection transport;
+  RecordingProtocol protocol;
+  transport.set_protocol(&protocol);
+  protocol.MakeConnection(&transport);
+  transport.LoseConnection();
+  EXPECT_FALSE(transport.connected());
+  EXPECT_TRUE(transport.disconnecting());
+  EXPECT_EQ(protocol.lost, 1);
+  EXPECT_TRUE(IsConnectionDone(protocol.last_reason));
+  transport.LoseConnection();
+  EXPECT_EQ(protocol.lost, 1);
+}
+
+TEST(StringTransportWithDisconnectionTest, AbortTellsProtocolAborted) {
+  StringTransportWithDisconnection transport;
+  RecordingProtocol protocol;
+  transport.set_protocol(&protocol);
+  transport.AbortConnection();
+  EXPECT_TRUE(transport.disconnected());
+  EXPECT_FALSE(transport.connected());
+  EXPECT_EQ(protocol.lost, 1);
+  EXPECT_TRUE(IsConnectionAborted(protocol.last_reason));
+  transport.LoseConnection();
+  EXPECT_EQ(protocol.lost, 1);
+}
+
+// A protocol that closes again from inside ConnectionLost must not recurse.
+class ReclosingProtocol : public RecordingProtocol {
+ public:
+  void ConnectionLost(const absl::Status& reason) override {
+    RecordingProtocol::ConnectionLost(reason);
+    transport()->LoseConnection();
+  }
+};
+
+TEST(StringTransportWithDisconnectionTest, LoseFromConnectionLostIsIgnored) {
+  StringTransportWithDisconnection transport;
+  ReclosingProtocol protocol;
+  transport.set_protocol(&protocol);
+  protocol.MakeConnection(&transport);
+  transport.LoseConnection();
+  EXPECT_EQ(protocol.lost, 1);
+  EXPECT_THAT(transport.events(),
+              ElementsAre(Event::LoseConnection(), Event::LoseConnection()));
+}
+
+TEST(StringTransportWithDisconnectionTest, WithoutProtocolOnlyFlagsChange) {
+  StringTransportWithDisconnection transport;
+  transport.LoseConnection();
+  EXPECT_FALSE(transport.connected());
+  EXPECT_TRUE(transport.disconnecting());
+}
+
+TEST(StringTransportWithDisconnectionTest, WritesStillRecordedAfterClose) {
+  // Twisted's double keeps recording; tests that check "nothing written after
+  // close" assert on events() order instead.
+  StringTransportWithDisconnection transport;
+  transport.LoseConnection();
+  transport.Write("late");
+  EXPECT_THAT(transport.events(),
+              ElementsAre(Event::LoseConnection(), Event::Write("late")));
+}
+
+}  // namespace
+}  // namespace standin
