@@ -80,61 +80,48 @@ StringTransport::StringTransport(Options options)
 
 void StringTransport::Clear() {
   // Release the memory too: a long test that clears often should not grow.
-  std::string().swap(value_);
-  records_.clear();
-  chunk_lengths_.clear();
+  value_.Release();
+  std::vector<uint64_t>().swap(log_);
 }
 
 void StringTransport::Record(Event::Kind kind, bool streaming) {
-  StoredEvent record;
-  record.kind = kind;
-  record.streaming = streaming;
-  records_.push_back(record);
+  log_.push_back(Encode(kind, streaming));
 }
 
 std::vector<StringTransport::Event> StringTransport::events() const {
   std::vector<Event> events;
-  events.reserve(records_.size());
-  for (const StoredEvent& r : records_) {
-    Event event = Event::Of(r.kind, r.streaming);
-    if (r.kind == Event::Kind::kWrite ||
-        r.kind == Event::Kind::kWriteSequence) {
-      event.data = value_.substr(r.offset, r.length);
+  const std::string_view bytes = value_.view();
+  size_t offset = 0;  // value_'s size before the current event
+  for (uint64_t word : log_) {
+    const uint64_t kind = word >> kKindShift;
+    const size_t end = word & kOffsetMask;
+    if (kind == kChunkEnd) {
+      Event& sequence = events.back();
+      sequence.chunks.emplace_back(bytes.substr(offset, end - offset));
+      sequence.data.append(bytes.substr(offset, end - offset));
+    } else {
+      Event event =
+          Event::Of(static_cast<Event::Kind>(kind), word & kStreamingBit);
+      if (event.kind == Event::Kind::kWrite) {
+        event.data = std::string(bytes.substr(offset, end - offset));
+      }
+      events.push_back(std::move(event));
     }
-    size_t offset = r.offset;
-    for (size_t i = 0; i < r.chunk_count; ++i) {
-      size_t length = chunk_lengths_[r.first_chunk + i];
-      event.chunks.push_back(value_.substr(offset, length));
-      offset += length;
-    }
-    events.push_back(std::move(event));
+    offset = end;
   }
   return events;
 }
 
-void StringTransport::Write(std::string_view data) {
-  StoredEvent record;
-  record.offset = value_.size();
-  record.length = data.size();
-  records_.push_back(record);
-  value_.append(data);
-}
-
 void StringTransport::WriteSequence(absl::Span<const std::string_view> chunks) {
-  StoredEvent record;
-  record.kind = Event::Kind::kWriteSequence;
-  record.offset = value_.size();
-  record.first_chunk = chunk_lengths_.size();
-  record.chunk_count = chunks.size();
   size_t total = 0;
   for (std::string_view chunk : chunks) total += chunk.size();
-  value_.reserve(value_.size() + total);
+  value_.Reserve(total);
+  log_.reserve(log_.size() + 1 + chunks.size());
+  log_.push_back(Encode(Event::Kind::kWriteSequence, false));
   for (std::string_view chunk : chunks) {
-    value_.append(chunk);
-    chunk_lengths_.push_back(chunk.size());
+    value_.Append(chunk);
+    log_.push_back((kChunkEnd << kKindShift) | value_.size());
   }
-  record.length = total;
-  records_.push_back(record);
 }
 
 void StringTransport::LoseConnection() {

@@ -28,6 +28,7 @@
 #define STANDIN_TRANSPORT_STRING_TRANSPORT_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -38,6 +39,7 @@
 #include "absl/types/span.h"
 #include "standin/transport/address.h"
 #include "standin/transport/interfaces.h"
+#include "standin/transport/internal/byte_buffer.h"
 
 namespace standin {
 
@@ -115,8 +117,9 @@ class StringTransport : public virtual Transport, public Producer {
 
   // --- Test-side API (not part of any interface) ---
 
-  // Every byte written since construction or the last Clear().
-  const std::string& Value() const { return value_; }
+  // Every byte written since construction or the last Clear(). The view is
+  // valid until the next write or Clear().
+  std::string_view Value() const { return value_.view(); }
   // Forgets the bytes written so far and the event log.
   void Clear();
   // The calls made since construction or the last Clear(), in order.
@@ -134,7 +137,11 @@ class StringTransport : public virtual Transport, public Producer {
   bool lenient() const { return lenient_; }
 
   // --- Transport ---
-  void Write(std::string_view data) override;
+  // Inline: a protocol's hot path in unit tests and benchmarks.
+  void Write(std::string_view data) override {
+    value_.Append(data);
+    log_.push_back(Encode(Event::Kind::kWrite, false));
+  }
   void WriteSequence(absl::Span<const std::string_view> chunks) override;
   // Sets disconnecting(); nothing else happens (no protocol callback).
   void LoseConnection() override;
@@ -161,24 +168,26 @@ class StringTransport : public virtual Transport, public Producer {
   void Record(Event::Kind kind, bool streaming = false);
 
  private:
-  // Events are kept compact: writes refer to byte ranges of value_, so
-  // recording costs no extra copy of the data.
-  struct StoredEvent {
-    Event::Kind kind = Event::Kind::kWrite;
-    bool streaming = false;
-    size_t offset = 0;  // into value_ (writes)
-    size_t length = 0;
-    size_t first_chunk = 0;  // into chunk_lengths_ (WriteSequence)
-    size_t chunk_count = 0;
-  };
+  // The event log is one 64-bit word per event, so recording a write costs
+  // no copy of its bytes: writes refer to byte ranges of value_. A word holds
+  // the kind (top 4 bits), the streaming flag (bit 59) and value_'s size
+  // after the event (low 59 bits). WriteSequence is a marker word followed
+  // by one kChunkEnd word per chunk.
+  static constexpr int kKindShift = 60;
+  static constexpr uint64_t kStreamingBit = uint64_t{1} << 59;
+  static constexpr uint64_t kOffsetMask = kStreamingBit - 1;
+  static constexpr uint64_t kChunkEnd = 15;  // Not an Event::Kind.
+  uint64_t Encode(Event::Kind kind, bool streaming) const {
+    return (static_cast<uint64_t>(kind) << kKindShift) |
+           (streaming ? kStreamingBit : 0) | value_.size();
+  }
   void CheckProducerState() const;
 
   Address host_;
   Address peer_;
   bool lenient_ = false;
-  std::string value_;
-  std::vector<StoredEvent> records_;
-  std::vector<size_t> chunk_lengths_;
+  internal::ByteBuffer value_;
+  std::vector<uint64_t> log_;
   bool connected_ = true;
   bool disconnecting_ = false;
   bool disconnected_ = false;
