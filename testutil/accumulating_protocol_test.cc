@@ -1,0 +1,60 @@
+#include "standin/testutil/accumulating_protocol.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "standin/transport/status.h"
+#include "standin/transport/string_transport.h"
+
+namespace standin::testutil {
+namespace {
+
+using ::testing::ElementsAre;
+
+TEST(AccumulatingProtocolTest, RecordsLifecycleAndData) {
+  StringTransportWithDisconnection transport;
+  AccumulatingProtocol protocol;
+  transport.set_protocol(&protocol);
+  bool made_callback = false;
+  absl::Status lost_reason;
+  protocol.set_on_connection_made([&] { made_callback = true; });
+  protocol.set_on_connection_lost(
+      [&](const absl::Status& reason) { lost_reason = reason; });
+
+  EXPECT_FALSE(protocol.made());
+  protocol.MakeConnection(&transport);
+  EXPECT_TRUE(protocol.made());
+  EXPECT_TRUE(made_callback);
+  EXPECT_EQ(protocol.transport(), &transport);
+
+  protocol.DataReceived("ab");
+  protocol.DataReceived("c");
+  EXPECT_EQ(protocol.data(), "abc");
+  EXPECT_THAT(protocol.chunks(), ElementsAre("ab", "c"));
+
+  EXPECT_FALSE(protocol.closed());
+  transport.LoseConnection();
+  EXPECT_TRUE(protocol.closed());
+  EXPECT_EQ(protocol.connection_lost_calls(), 1);
+  EXPECT_TRUE(IsConnectionDone(protocol.closed_reason()));
+  EXPECT_TRUE(IsConnectionDone(lost_reason));
+}
+
+TEST(AccumulatingProtocolTest, CountsRepeatedConnectionLost) {
+  AccumulatingProtocol protocol;
+  protocol.ConnectionLost(ConnectionDone());
+  protocol.ConnectionLost(ConnectionAborted());
+  EXPECT_EQ(protocol.connection_lost_calls(), 2);
+  EXPECT_TRUE(IsConnectionAborted(protocol.closed_reason()));
+}
+
+TEST(AccumulatingProtocolTest, OnDataSeesEachDelivery) {
+  AccumulatingProtocol protocol;
+  std::vector<std::string> seen;
+  protocol.set_on_data([&](std::string_view d) { seen.emplace_back(d); });
+  protocol.DataReceived("x");
+  protocol.DataReceived("yz");
+  EXPECT_THAT(seen, ElementsAre("x", "yz"));
+}
+
+}  // namespace
+}  // namespace standin::testutil
