@@ -1,0 +1,62 @@
+// The Internet checksum (RFC 1071): the 16-bit ones'-complement sum used by
+// IPv4, UDP, TCP and ICMP headers.
+//
+// InternetChecksum() returns the value to store in a header: the complement
+// of the sum, in host order (store it with StoreBe16). A buffer that already
+// carries a correct checksum therefore checksums to 0. The sum is taken
+// 8 bytes per step in a 64-bit accumulator and folded once at the end, which
+// is legal because ones'-complement addition is byte-order independent
+// (RFC 1071 section 2).
+//
+// For sums over several pieces (UDP's pseudo-header, then the datagram) use
+// ChecksumAccumulator; pieces of odd length are handled exactly:
+//
+//   uint16_t ip_check = standin::netstack::InternetChecksum(header_bytes);
+//
+//   standin::netstack::ChecksumAccumulator acc;
+//   acc.Add(pseudo_header);       // 12 bytes: src, dst, 0, proto, length
+//   acc.Add(udp_datagram);        // header (checksum field zero) + payload
+//   uint16_t udp_check = acc.Checksum();
+#ifndef STANDIN_NETSTACK_CHECKSUM_H_
+#define STANDIN_NETSTACK_CHECKSUM_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace standin::netstack {
+
+// The RFC 1071 checksum of `bytes` (complemented; 0 for a buffer that
+// includes a correct checksum). An odd trailing byte is padded with zero.
+uint16_t InternetChecksum(std::string_view bytes);
+
+// Incremental form: sums pieces as if they were one contiguous buffer.
+class ChecksumAccumulator {
+ public:
+  // Adds `bytes` as the next piece of the buffer being summed.
+  void Add(std::string_view bytes);
+  // Adds a 16-bit value as if it were two bytes in network order.
+  void AddU16(uint16_t value);
+  // Adds a 32-bit value as if it were four bytes in network order.
+  void AddU32(uint32_t value);
+  // The folded, uncomplemented ones'-complement sum (host order).
+  uint16_t Sum() const;
+  // The value to put in a header: ~Sum().
+  uint16_t Checksum() const { return static_cast<uint16_t>(~Sum()); }
+
+ private:
+  uint64_t sum_ = 0;  // ones'-complement sum of little-endian-loaded words
+  bool odd_ = false;  // the bytes added so far have odd length
+};
+
+namespace internal {
+// Ones'-complement sum of `size` bytes loaded as little-endian 64-bit words
+// (the tail zero-padded), added to `initial`. Exposed for the benchmark.
+uint64_t OnesComplementSum64(const char* data, size_t size, uint64_t initial);
+// Folds a 64-bit ones'-complement sum to 16 bits.
+uint16_t Fold64(uint64_t sum);
+}  // namespace internal
+
+}  // namespace standin::netstack
+
+#endif  // STANDIN_NETSTACK_CHECKSUM_H_

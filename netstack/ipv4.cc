@@ -1,0 +1,142 @@
+#include "standin/netstack/ipv4.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "absl/strings/str_format.h"
+#include "standin/netstack/checksum.h"
+
+namespace standin::netstack {
+
+DropReason Ipv4Packet::Check(std::string_view bytes, Ipv4Packet* out) {
+  if (bytes.size() < kMinHeaderSize) return DropReason::kIpv4TooShort;
+  uint8_t version_ihl = static_cast<uint8_t>(bytes[0]);
+  if (version_ihl >> 4 != 4) return DropReason::kIpv4BadVersion;
+  size_t header_length = size_t{version_ihl & 0x0fu} * 4;
+  if (header_length < kMinHeaderSize) return DropReason::kIpv4IhlTooSmall;
+  if (header_length > bytes.size()) return DropReason::kIpv4IhlBeyondBuffer;
+  size_t total_length = LoadBe16(bytes.data() + ipv4_field::kTotalLength.start);
+  if (total_length < header_length) {
+    return DropReason::kIpv4TotalLengthTooSmall;
+  }
+  if (total_length > bytes.size()) {
+    return DropReason::kIpv4TotalLengthBeyondBuffer;
+  }
+  if (InternetChecksum(bytes.substr(0, header_length)) != 0) {
+    return DropReason::kIpv4BadChecksum;
+  }
+  out->bytes_ = bytes.substr(0, total_length);  // trims link-layer padding
+  return DropReason::kNone;
+}
+
+absl::StatusOr<Ipv4Packet> Ipv4Packet::Parse(std::string_view bytes) {
+  Ipv4Packet packet;
+  DropReason reason = Check(bytes, &packet);
+  if (reason == DropReason::kNone) return packet;
+  // Only reached for a defect, so the fields Check() got past are readable.
+  size_t ihl = bytes.size() > 0 ? (static_cast<uint8_t>(bytes[0]) & 0x0fu) : 0;
+  size_t total = bytes.size() >= 4
+                     ? LoadBe16(bytes.data() + ipv4_field::kTotalLength.start)
+                     : 0;
+  std::string message;
+  switch (reason) {
+    case DropReason::kIpv4TooShort:
+      message = absl::StrFormat(
+          "IPv4 packet is %d bytes, shorter than the 20-byte minimum header",
+          bytes.size());
+      break;
+    case DropReason::kIpv4BadVersion:
+      message = absl::StrFormat("IPv4 version field is %d, expected 4",
+                                static_cast<uint8_t>(bytes[0]) >> 4);
+      break;
+    case DropReason::kIpv4IhlTooSmall:
+      message = absl::StrFormat(
+          "IPv4 IHL is %d (%d bytes), less than the minimum 5 (20 bytes)", ihl,
+          ihl * 4);
+      break;
+    case DropReason::kIpv4IhlBeyondBuffer:
+      message = absl::StrFormat(
+          "IPv4 IHL is %d (%d bytes), beyond the %d-byte buffer", ihl, ihl * 4,
+          bytes.size());
+      break;
+    case DropReason::kIpv4TotalLengthTooSmall:
+      message = absl::StrFormat(
+          "IPv4 total length %d is less than the %d-byte header (IHL %d)",
+          total, ihl * 4, ihl);
+      break;
+    case DropReason::kIpv4TotalLengthBeyondBuffer:
+      message =
+          absl::StrFormat("IPv4 total length %d is beyond the %d-byte buffer",
+                          total, bytes.size());
+      break;
+    case DropReason::kIpv4BadChecksum: {
+      std::string header(bytes.substr(0, ihl * 4));
+      header[ipv4_field::kChecksum.start] = 0;
+      header[ipv4_field::kChecksum.start + 1] = 0;
+      message = absl::StrFormat(
+          "IPv4 header checksum 0x%04x is wrong (expected 0x%04x)",
+          LoadBe16(bytes.data() + ipv4_field::kChecksum.start),
+          InternetChecksum(header));
+      break;
+    }
+    default:
+      message = absl::StrFormat("IPv4 packet rejected: %s",
+                                std::string(DropReasonName(reason)));
+  }
+  return absl::InvalidArgumentError(message);
+}
+
+Ipv4Header Ipv4Header::FromPacket(const Ipv4Packet& packet) {
+  return Ipv4Header{
+      .source = packet.source(),
+      .destination = packet.destination(),
+      .protocol = packet.protocol(),
+      .tos = packet.tos(),
+      .ttl = packet.ttl(),
+      .identification = packet.identification(),
+      .dont_fragment = packet.dont_fragment(),
+      .more_fragments = packet.more_fragments(),
+      .fragment_offset = packet.fragment_offset(),
+      .options = std::string(packet.options()),
+      .payload_length =
+          static_cast<uint16_t>(packet.total_length() - packet.header_length()),
+  };
+}
+
+void Ipv4Header::Emit(char* out) const {
+  if (options.size() % 4 != 0 ||
+      options.size() >
+          Ipv4Packet::kMaxHeaderSize - Ipv4Packet::kMinHeaderSize) {
+    std::fprintf(stderr,
+                 "Ipv4Header::Emit: %zu option bytes; need a multiple of 4, "
+                 "at most 40\n",
+                 options.size());
+    std::abort();
+  }
+  size_t total = header_size() + payload_length;
+  if (total > 0xffff) {
+    std::fprintf(stderr,
+                 "Ipv4Header::Emit: total length %zu does not fit 16 bits\n",
+                 total);
+    std::abort();
+  }
+  out[0] = static_cast<char>(0x40 | (header_size() / 4));
+  out[ipv4_field::kTos.start] = static_cast<char>(tos);
+  StoreBe16(out + ipv4_field::kTotalLength.start, static_cast<uint16_t>(total));
+  StoreBe16(out + ipv4_field::kIdentification.start, identification);
+  uint16_t flags = (dont_fragment ? ipv4_field::kDontFragment : 0) |
+                   (more_fragments ? ipv4_field::kMoreFragments : 0) |
+                   (fragment_offset & ipv4_field::kFragmentOffsetMask);
+  StoreBe16(out + ipv4_field::kFlagsFragmentOffset.start, flags);
+  out[ipv4_field::kTtl.start] = static_cast<char>(ttl);
+  out[ipv4_field::kProtocol.start] = static_cast<char>(protocol);
+  StoreBe16(out + ipv4_field::kChecksum.start, 0);
+  StoreBe32(out + ipv4_field::kSource.start, source.value());
+  StoreBe32(out + ipv4_field::kDestination.start, destination.value());
+  std::memcpy(out + ipv4_field::kOptionsStart, options.data(), options.size());
+  StoreBe16(out + ipv4_field::kChecksum.start,
+            InternetChecksum(std::string_view(out, header_size())));
+}
+
+}  // namespace standin::netstack

@@ -1,0 +1,145 @@
+#include "standin/netstack/udp.h"
+
+#include "absl/strings/str_format.h"
+#include "standin/netstack/checksum.h"
+#include "standin/netstack/ipv4.h"
+
+namespace standin::netstack {
+namespace {
+
+// The ones'-complement sum of the pseudo-header and `datagram` (including
+// whatever its checksum field holds).
+uint16_t PseudoHeaderSum(Ipv4Address source, Ipv4Address destination,
+                         std::string_view datagram) {
+  char pseudo[12];
+  StoreBe32(pseudo, source.value());
+  StoreBe32(pseudo + 4, destination.value());
+  pseudo[8] = 0;
+  pseudo[9] = static_cast<char>(kIpProtocolUdp);
+  StoreBe16(pseudo + 10, static_cast<uint16_t>(datagram.size()));
+  ChecksumAccumulator acc;
+  acc.Add(std::string_view(pseudo, sizeof(pseudo)));
+  acc.Add(datagram);
+  return acc.Sum();
+}
+
+}  // namespace
+
+uint16_t UdpChecksum(Ipv4Address source, Ipv4Address destination,
+                     std::string_view datagram) {
+  // Sum with the checksum field as stored, then take it back out, so the
+  // caller need not zero it first.
+  uint16_t stored = datagram.size() >= UdpDatagram::kHeaderSize
+                        ? LoadBe16(datagram.data() + udp_field::kChecksum.start)
+                        : 0;
+  uint32_t sum = PseudoHeaderSum(source, destination, datagram);
+  sum += static_cast<uint16_t>(~stored);  // ones'-complement subtraction
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  uint16_t check = static_cast<uint16_t>(~sum);
+  return check == 0 ? 0xffff : check;
+}
+
+DropReason UdpDatagram::Check(std::string_view bytes, UdpDatagram* out) {
+  if (bytes.size() < kHeaderSize) return DropReason::kUdpTooShort;
+  size_t length = LoadBe16(bytes.data() + udp_field::kLength.start);
+  if (length < kHeaderSize) return DropReason::kUdpLengthTooSmall;
+  if (length > bytes.size()) return DropReason::kUdpLengthBeyondBuffer;
+  out->bytes_ = bytes.substr(0, length);
+  return DropReason::kNone;
+}
+
+DropReason UdpDatagram::Check(std::string_view bytes, Ipv4Address source,
+                              Ipv4Address destination, UdpDatagram* out) {
+  UdpDatagram datagram;
+  DropReason reason = Check(bytes, &datagram);
+  if (reason != DropReason::kNone) return reason;
+  if (datagram.checksum() != 0) {
+    // A correct checksum makes the whole sum 0xffff (or 0, for the
+    // all-zero sum, which a valid datagram cannot have: the length is > 0).
+    uint16_t sum = PseudoHeaderSum(source, destination, datagram.bytes());
+    if (sum != 0xffff) return DropReason::kUdpBadChecksum;
+  }
+  *out = datagram;
+  return DropReason::kNone;
+}
+
+namespace {
+
+absl::Status Describe(DropReason reason, std::string_view bytes,
+                      Ipv4Address source, Ipv4Address destination) {
+  size_t length =
+      bytes.size() >= 6 ? LoadBe16(bytes.data() + udp_field::kLength.start) : 0;
+  switch (reason) {
+    case DropReason::kUdpTooShort:
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "UDP datagram is %d bytes, shorter than the 8-byte header",
+          bytes.size()));
+    case DropReason::kUdpLengthTooSmall:
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "UDP length field %d is less than the 8-byte header", length));
+    case DropReason::kUdpLengthBeyondBuffer:
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "UDP length field %d is beyond the %d bytes available", length,
+          bytes.size()));
+    case DropReason::kUdpBadChecksum:
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "UDP checksum 0x%04x is wrong for %s -> %s (expected 0x%04x)",
+          LoadBe16(bytes.data() + udp_field::kChecksum.start),
+          source.ToString(), destination.ToString(),
+          UdpChecksum(source, destination, bytes.substr(0, length))));
+    default:
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "UDP datagram rejected: %s", std::string(DropReasonName(reason))));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<UdpDatagram> UdpDatagram::Parse(std::string_view bytes) {
+  UdpDatagram datagram;
+  DropReason reason = Check(bytes, &datagram);
+  if (reason != DropReason::kNone) return Describe(reason, bytes, {}, {});
+  return datagram;
+}
+
+absl::StatusOr<UdpDatagram> UdpDatagram::Parse(std::string_view bytes,
+                                               Ipv4Address source,
+                                               Ipv4Address destination) {
+  UdpDatagram datagram;
+  DropReason reason = Check(bytes, source, destination, &datagram);
+  if (reason != DropReason::kNone) {
+    return Describe(reason, bytes, source, destination);
+  }
+  return datagram;
+}
+
+UdpHeader UdpHeader::FromDatagram(const UdpDatagram& datagram) {
+  return UdpHeader{.source_port = datagram.source_port(),
+                   .destination_port = datagram.destination_port(),
+                   .length = datagram.length(),
+                   .checksum = datagram.checksum()};
+}
+
+void UdpHeader::Emit(char* out) const {
+  StoreBe16(out + udp_field::kSourcePort.start, source_port);
+  StoreBe16(out + udp_field::kDestinationPort.start, destination_port);
+  StoreBe16(out + udp_field::kLength.start, length);
+  StoreBe16(out + udp_field::kChecksum.start, checksum);
+}
+
+void UdpHeader::EmitWithoutChecksum(char* datagram, size_t size) const {
+  UdpHeader h = *this;
+  h.length = static_cast<uint16_t>(size);
+  h.checksum = 0;
+  h.Emit(datagram);
+}
+
+void UdpHeader::EmitWithChecksum(Ipv4Address source, Ipv4Address destination,
+                                 char* datagram, size_t size) const {
+  EmitWithoutChecksum(datagram, size);
+  StoreBe16(datagram + udp_field::kChecksum.start,
+            UdpChecksum(source, destination, std::string_view(datagram, size)));
+}
+
+}  // namespace standin::netstack
