@@ -1,6 +1,8 @@
 #include "standin/transport/file_descriptor.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -300,14 +302,31 @@ absl::Status FileDescriptor::ReadChunk(int fd) {
 
 absl::StatusOr<size_t> FileDescriptor::WritevNonBlocking(
     int fd, absl::Span<const struct iovec> chunks) {
-  for (;;) {
-    ssize_t n = ::writev(fd, chunks.data(), static_cast<int>(chunks.size()));
-    if (n >= 0) return static_cast<size_t>(n);
-    int err = errno;
-    if (err == EINTR) continue;
-    if (err == EAGAIN || err == EWOULDBLOCK) return size_t{0};
-    return standin::ConnectionLost("writev", err);
+  // Block SIGPIPE for this thread around the write; if the write raised one
+  // (and none was pending before), take it off the pending set again.
+  sigset_t sigpipe;
+  sigemptyset(&sigpipe);
+  sigaddset(&sigpipe, SIGPIPE);
+  sigset_t pending;
+  sigpending(&pending);
+  const bool was_pending = sigismember(&pending, SIGPIPE) == 1;
+  sigset_t old_mask;
+  pthread_sigmask(SIG_BLOCK, &sigpipe, &old_mask);
+  ssize_t n;
+  int err = 0;
+  do {
+    n = ::writev(fd, chunks.data(), static_cast<int>(chunks.size()));
+    err = n < 0 ? errno : 0;
+  } while (n < 0 && err == EINTR);
+  if (err == EPIPE && !was_pending) {
+    const struct timespec zero = {0, 0};
+    while (sigtimedwait(&sigpipe, nullptr, &zero) < 0 && errno == EINTR) {
+    }
   }
+  pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  if (n >= 0) return static_cast<size_t>(n);
+  if (err == EAGAIN || err == EWOULDBLOCK) return size_t{0};
+  return standin::ConnectionLost("writev", err);
 }
 
 absl::StatusOr<size_t> FileDescriptor::SendmsgNoSignal(

@@ -206,9 +206,11 @@ class FileDescriptor : public Selectable,
   // errno (ECONNRESET and friends). The usual body of a DoRead().
   absl::Status ReadChunk(int fd);
 
-  // writev() on a non-blocking fd: bytes written, 0 on EAGAIN (EINTR is
-  // retried), ConnectionLost(errno) on error. SIGPIPE is the caller's
-  // concern: sockets should use SendmsgNoSignal() instead.
+  // writev() on a non-blocking fd (a pipe): bytes written, 0 on EAGAIN
+  // (EINTR is retried), ConnectionLost(errno) on error. SIGPIPE is blocked
+  // around the call and a SIGPIPE it raised is consumed, so a closed reader
+  // is an EPIPE status, never a signal. Sockets use SendmsgNoSignal(), which
+  // needs no signal-mask syscalls.
   static absl::StatusOr<size_t> WritevNonBlocking(
       int fd, absl::Span<const struct iovec> chunks);
   // sendmsg(MSG_NOSIGNAL | MSG_DONTWAIT) for sockets: EPIPE is a status,
