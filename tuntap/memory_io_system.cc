@@ -1,0 +1,239 @@
+#include "standin/tuntap/memory_io_system.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "standin/netstack/builders.h"
+#include "standin/netstack/ethernet.h"
+#include "standin/netstack/ipv4.h"
+#include "standin/netstack/ipv4_address.h"
+#include "standin/netstack/udp.h"
+#include "standin/transport/internal/absl_view.h"
+#include "standin/transport/status.h"
+
+namespace standin {
+namespace {
+
+constexpr uint16_t kEthertypeIpv4 = 0x0800;
+constexpr uint8_t kIpProtocolUdp = 17;
+
+// The UDP payload of `written` (as the application wrote it to `tunnel`) if
+// it is an IPv4/UDP datagram for `host`:`port`.
+std::optional<std::string_view> UdpPayloadFor(const Tunnel& tunnel,
+                                              std::string_view written,
+                                              netstack::Ipv4Address host,
+                                              uint16_t port) {
+  std::string_view packet = written;
+  if (tunnel.has_pi()) {
+    if (packet.size() < kPiSize) return std::nullopt;
+    packet.remove_prefix(kPiSize);
+  }
+  if (tunnel.tunnel_type() == TunnelType::kTap) {
+    netstack::EthernetFrame frame;
+    if (netstack::EthernetFrame::Check(packet, &frame) !=
+            netstack::DropReason::kNone ||
+        frame.ethertype() != kEthertypeIpv4) {
+      return std::nullopt;
+    }
+    packet = frame.payload();
+  }
+  netstack::Ipv4Packet ip;
+  if (netstack::Ipv4Packet::Check(packet, &ip) != netstack::DropReason::kNone ||
+      ip.protocol() != kIpProtocolUdp || ip.is_fragment() ||
+      ip.destination() != host) {
+    return std::nullopt;
+  }
+  netstack::UdpDatagram udp;
+  if (netstack::UdpDatagram::Check(ip.payload(), ip.source(), ip.destination(),
+                                   &udp) != netstack::DropReason::kNone ||
+      udp.destination_port() != port) {
+    return std::nullopt;
+  }
+  return udp.payload();
+}
+
+class MemoryUdpReceiver : public UdpReceiver {
+ public:
+  MemoryUdpReceiver(MemoryIoSystem* system, int fd, netstack::Ipv4Address host,
+                    uint16_t port)
+      : system_(system), fd_(fd), host_(host), port_(port) {}
+
+  absl::StatusOr<std::string> Recv(size_t nbytes) override {
+    Tunnel* tunnel = system_->GetTunnel(fd_);
+    if (tunnel == nullptr) {
+      return ErrnoStatus(EBADF, absl::StrCat("receive UDP via fd ", fd_));
+    }
+    std::deque<std::string>& written = tunnel->write_buffer();
+    while (!written.empty()) {
+      const std::string datagram = std::move(written.front());
+      written.pop_front();
+      std::optional<std::string_view> payload =
+          UdpPayloadFor(*tunnel, datagram, host_, port_);
+      if (payload.has_value()) {
+        return std::string(payload->substr(0, nbytes));
+      }
+    }
+    return ErrnoStatus(
+        EAGAIN, absl::StrCat("no UDP datagram for ", host_.ToString(), ":",
+                             port_, " written to ", tunnel->name()));
+  }
+
+ private:
+  MemoryIoSystem* system_;
+  int fd_;
+  netstack::Ipv4Address host_;
+  uint16_t port_;
+};
+
+}  // namespace
+
+MemoryIoSystem::MemoryIoSystem() : MemoryIoSystem(true) {}
+
+MemoryIoSystem::MemoryIoSystem(bool register_tun_device) {
+  if (register_tun_device) {
+    RegisterSpecialDevice(std::string(kTunDevicePath),
+                          [](MemoryIoSystem*, int flags, int mode) {
+                            return std::make_unique<Tunnel>(flags, mode);
+                          });
+  }
+}
+
+void MemoryIoSystem::RegisterSpecialDevice(std::string path,
+                                           DeviceFactory factory) {
+  devices_[std::move(path)] = std::move(factory);
+}
+
+Tunnel* MemoryIoSystem::GetTunnel(int fd) const {
+  auto it = open_files_.find(fd);
+  return it == open_files_.end() ? nullptr : it->second.get();
+}
+
+std::vector<int> MemoryIoSystem::open_fds() const {
+  std::vector<int> fds;
+  fds.reserve(open_files_.size());
+  for (const auto& [fd, tunnel] : open_files_) fds.push_back(fd);
+  std::sort(fds.begin(), fds.end());
+  return fds;
+}
+
+absl::Status MemoryIoSystem::CheckPermission(std::string_view operation) const {
+  if (permissions_.contains(internal::AbslView(operation))) {
+    return absl::OkStatus();
+  }
+  return ErrnoStatus(EPERM, absl::StrCat(internal::AbslView(operation),
+                                         " is not in permissions()"));
+}
+
+absl::StatusOr<Tunnel*> MemoryIoSystem::Lookup(
+    int fd, std::string_view operation) const {
+  Tunnel* tunnel = GetTunnel(fd);
+  if (tunnel == nullptr) {
+    return ErrnoStatus(
+        EBADF, absl::StrCat(internal::AbslView(operation), " on fd ", fd));
+  }
+  return tunnel;
+}
+
+absl::StatusOr<int> MemoryIoSystem::Open(std::string_view path, int flags,
+                                         int mode) {
+  if (absl::Status s = CheckPermission("open"); !s.ok()) return s;
+  auto it = devices_.find(std::string(path));
+  if (it == devices_.end()) {
+    return ErrnoStatus(ENOSYS,
+                       absl::StrCat("open ", internal::AbslView(path),
+                                    ": no such special device registered"));
+  }
+  const int fd = next_fd_++;
+  open_files_[fd] = it->second(this, flags, mode);
+  return fd;
+}
+
+absl::StatusOr<std::string> MemoryIoSystem::Ioctl(int fd, unsigned long request,
+                                                  std::string_view arg) {
+  if (absl::Status s = CheckPermission("ioctl"); !s.ok()) return s;
+  absl::StatusOr<Tunnel*> tunnel = Lookup(fd, "ioctl");
+  if (!tunnel.ok()) return tunnel.status();
+  return (*tunnel)->Ioctl(request, arg);
+}
+
+absl::StatusOr<int> MemoryIoSystem::IoctlValue(int fd, unsigned long request,
+                                               unsigned long value) {
+  if (absl::Status s = CheckPermission("ioctl"); !s.ok()) return s;
+  absl::StatusOr<Tunnel*> tunnel = Lookup(fd, "ioctl");
+  if (!tunnel.ok()) return tunnel.status();
+  return (*tunnel)->IoctlValue(request, value);
+}
+
+absl::StatusOr<size_t> MemoryIoSystem::ReadInto(int fd,
+                                                absl::Span<char> buffer) {
+  absl::StatusOr<Tunnel*> tunnel = Lookup(fd, "read");
+  if (!tunnel.ok()) return tunnel.status();
+  return (*tunnel)->Read(buffer);
+}
+
+absl::StatusOr<size_t> MemoryIoSystem::Write(int fd, std::string_view data) {
+  absl::StatusOr<Tunnel*> tunnel = Lookup(fd, "write");
+  if (!tunnel.ok()) return tunnel.status();
+  return (*tunnel)->Write(data);
+}
+
+absl::Status MemoryIoSystem::Close(int fd) {
+  if (open_files_.erase(fd) == 0) {
+    return ErrnoStatus(EBADF, absl::StrCat("close fd ", fd));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<UdpEndpoint> MemoryIoSystem::SendUdpVia(int fd,
+                                                       std::string_view payload,
+                                                       const UdpEndpoint& to) {
+  absl::StatusOr<Tunnel*> tunnel = Lookup(fd, "send UDP");
+  if (!tunnel.ok()) return tunnel.status();
+  if (!(*tunnel)->tunnel_mode().has_value()) {
+    return ErrnoStatus(
+        EBADFD, absl::StrCat("send UDP via fd ", fd, " before TUNSETIFF"));
+  }
+  absl::StatusOr<netstack::Ipv4Address> source =
+      netstack::Ipv4Address::Parse(udp_source_.host);
+  if (!source.ok()) return source.status();
+  absl::StatusOr<netstack::Ipv4Address> dest =
+      netstack::Ipv4Address::Parse(to.host);
+  if (!dest.ok()) return dest.status();
+  (*tunnel)->AddToReadBuffer(netstack::BuildUdpIpv4(*source, udp_source_.port,
+                                                    *dest, to.port, payload));
+  return udp_source_;
+}
+
+absl::StatusOr<UdpEndpoint> MemoryIoSystem::SendUdp(std::string_view payload,
+                                                    const UdpEndpoint& to) {
+  if (udp_route_.has_value()) return SendUdpVia(*udp_route_, payload, to);
+  std::optional<int> only;
+  for (const auto& [fd, tunnel] : open_files_) {
+    if (!tunnel->tunnel_mode().has_value()) continue;
+    if (only.has_value()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "SendUdp to ", to.ToString(),
+          ": several tunnels are attached; choose one with RouteUdpTo(fd) "
+          "or SendUdpVia(fd, ...)"));
+    }
+    only = fd;
+  }
+  if (!only.has_value()) {
+    return ErrnoStatus(ENETUNREACH,
+                       absl::StrCat("SendUdp to ", to.ToString(),
+                                    ": no tunnel is attached (TUNSETIFF)"));
+  }
+  return SendUdpVia(*only, payload, to);
+}
+
+absl::StatusOr<std::unique_ptr<UdpReceiver>> MemoryIoSystem::ReceiveUdp(
+    int fd, std::string_view host, uint16_t port) {
+  absl::StatusOr<netstack::Ipv4Address> address =
+      netstack::Ipv4Address::Parse(host);
+  if (!address.ok()) return address.status();
+  return std::make_unique<MemoryUdpReceiver>(this, fd, *address, port);
+}
+
+}  // namespace standin

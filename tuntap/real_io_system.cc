@@ -1,0 +1,175 @@
+#include "standin/tuntap/real_io_system.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "standin/transport/internal/absl_view.h"
+#include "standin/transport/status.h"
+
+namespace standin {
+namespace {
+
+// Closes a descriptor on scope exit.
+class ScopedFd {
+ public:
+  explicit ScopedFd(int fd) : fd_(fd) {}
+  ScopedFd(const ScopedFd&) = delete;
+  ScopedFd& operator=(const ScopedFd&) = delete;
+  ~ScopedFd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+absl::StatusOr<sockaddr_in> MakeSockaddr(std::string_view host, uint16_t port) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  if (!host.empty()) {
+    const std::string text(host);
+    if (::inet_pton(AF_INET, text.c_str(), &addr.sin_addr) != 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("not a dotted-quad IPv4 address: '", text, "'"));
+    }
+  }
+  return addr;
+}
+
+UdpEndpoint EndpointOf(const sockaddr_in& addr) {
+  char text[INET_ADDRSTRLEN] = {};
+  ::inet_ntop(AF_INET, &addr.sin_addr, text, sizeof(text));
+  return UdpEndpoint{text, ntohs(addr.sin_port)};
+}
+
+class SocketReceiver : public UdpReceiver {
+ public:
+  explicit SocketReceiver(int fd) : fd_(fd) {}
+  absl::StatusOr<std::string> Recv(size_t nbytes) override {
+    std::string out(nbytes, '\0');
+    ssize_t n;
+    do {
+      n = ::recv(fd_.get(), out.data(), out.size(), 0);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return ErrnoStatus(errno, "recv on UDP receiver");
+    out.resize(static_cast<size_t>(n));
+    return out;
+  }
+
+ private:
+  ScopedFd fd_;
+};
+
+}  // namespace
+
+absl::StatusOr<int> RealIoSystem::Open(std::string_view path, int flags,
+                                       int mode) {
+  const std::string p(path);
+  const int fd = ::open(p.c_str(), flags, mode);
+  if (fd < 0) return ErrnoStatus(errno, absl::StrCat("open ", p));
+  return fd;
+}
+
+absl::StatusOr<std::string> RealIoSystem::Ioctl(int fd, unsigned long request,
+                                                std::string_view arg) {
+  // Like CPython's fcntl.ioctl: the kernel may read or write a whole struct
+  // ifreq whatever the caller passed, so give it at least that much.
+  std::vector<char> buffer(std::max(arg.size(), sizeof(struct ifreq)), '\0');
+  std::memcpy(buffer.data(), arg.data(), arg.size());
+  if (::ioctl(fd, request, buffer.data()) < 0) {
+    return ErrnoStatus(
+        errno, absl::StrCat("ioctl(", fd, ", 0x", absl::Hex(request), ")"));
+  }
+  return std::string(buffer.data(), arg.size());
+}
+
+absl::StatusOr<int> RealIoSystem::IoctlValue(int fd, unsigned long request,
+                                             unsigned long value) {
+  const int result = ::ioctl(fd, request, value);
+  if (result < 0) {
+    return ErrnoStatus(
+        errno, absl::StrCat("ioctl(", fd, ", 0x", absl::Hex(request), ", ",
+                            value, ")"));
+  }
+  return result;
+}
+
+absl::StatusOr<size_t> RealIoSystem::ReadInto(int fd, absl::Span<char> buffer) {
+  const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+  if (n < 0) return ErrnoStatus(errno, absl::StrCat("read fd ", fd));
+  return static_cast<size_t>(n);
+}
+
+absl::StatusOr<size_t> RealIoSystem::Write(int fd, std::string_view data) {
+  const ssize_t n = ::write(fd, data.data(), data.size());
+  if (n < 0) return ErrnoStatus(errno, absl::StrCat("write fd ", fd));
+  return static_cast<size_t>(n);
+}
+
+absl::Status RealIoSystem::Close(int fd) {
+  if (::close(fd) < 0) return ErrnoStatus(errno, absl::StrCat("close fd ", fd));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<UdpEndpoint> RealIoSystem::SendUdp(std::string_view payload,
+                                                  const UdpEndpoint& to) {
+  absl::StatusOr<sockaddr_in> source =
+      MakeSockaddr(options_.udp_source_host, 0);
+  if (!source.ok()) return source.status();
+  absl::StatusOr<sockaddr_in> dest = MakeSockaddr(to.host, to.port);
+  if (!dest.ok()) return dest.status();
+  ScopedFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (sock.get() < 0) return ErrnoStatus(errno, "socket(AF_INET, SOCK_DGRAM)");
+  if (::bind(sock.get(), reinterpret_cast<const sockaddr*>(&*source),
+             sizeof(*source)) < 0) {
+    return ErrnoStatus(errno, absl::StrCat("bind UDP source '",
+                                           options_.udp_source_host, "'"));
+  }
+  if (::sendto(sock.get(), payload.data(), payload.size(), 0,
+               reinterpret_cast<const sockaddr*>(&*dest), sizeof(*dest)) < 0) {
+    return ErrnoStatus(errno, absl::StrCat("sendto ", to.ToString()));
+  }
+  sockaddr_in local{};
+  socklen_t len = sizeof(local);
+  if (::getsockname(sock.get(), reinterpret_cast<sockaddr*>(&local), &len) <
+      0) {
+    return ErrnoStatus(errno, "getsockname");
+  }
+  return EndpointOf(local);
+}
+
+absl::StatusOr<std::unique_ptr<UdpReceiver>> RealIoSystem::ReceiveUdp(
+    int /*fd*/, std::string_view host, uint16_t port) {
+  absl::StatusOr<sockaddr_in> addr = MakeSockaddr(host, port);
+  if (!addr.ok()) return addr.status();
+  ScopedFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (sock.get() < 0) return ErrnoStatus(errno, "socket(AF_INET, SOCK_DGRAM)");
+  const timeval timeout = absl::ToTimeval(options_.receive_timeout);
+  if (::setsockopt(sock.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout,
+                   sizeof(timeout)) < 0) {
+    return ErrnoStatus(errno, "setsockopt SO_RCVTIMEO");
+  }
+  if (::bind(sock.get(), reinterpret_cast<const sockaddr*>(&*addr),
+             sizeof(*addr)) < 0) {
+    return ErrnoStatus(
+        errno, absl::StrCat("bind UDP receiver ", internal::AbslView(host), ":",
+                            port));
+  }
+  return std::make_unique<SocketReceiver>(sock.release());
+}
+
+}  // namespace standin
