@@ -1,0 +1,524 @@
+// FileDescriptor's buffering, producer and close machinery, driven through a
+// MemoryReactor and an in-memory subclass (Twisted's MemoryFile from
+// internet/test/test_filedescriptor.py), so every step is deterministic.
+#include "standin/transport/file_descriptor.h"
+
+#include <algorithm>
+#include <cstring>
+#include <deque>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "standin/testutil/accumulating_protocol.h"
+#include "standin/testutil/memory_reactor.h"
+#include "standin/transport/status.h"
+
+namespace standin {
+namespace {
+
+using ::standin::testutil::AccumulatingProtocol;
+using ::standin::testutil::MemoryReactor;
+using ::testing::ElementsAre;
+
+// A FileDescriptor whose "descriptor" is memory: writes accept up to
+// free_space bytes; reads come from a script.
+class MemoryFile : public FileDescriptor {
+ public:
+  MemoryFile(Reactor* reactor, Protocol* protocol)
+      : FileDescriptor(reactor, protocol) {}
+
+  void Connect(bool start_reading = true) { StartConnected(start_reading); }
+
+  int fileno() const override { return 42; }
+  Address GetHost() const override { return UnixAddress{"host"}; }
+  Address GetPeer() const override { return UnixAddress{"peer"}; }
+
+  absl::Status DoRead() override {
+    if (reads.empty()) return absl::OkStatus();
+    absl::StatusOr<std::string> next = std::move(reads.front());
+    reads.pop_front();
+    if (!next.ok()) return next.status();
+    HandleDataReceived(*next);
+    return absl::OkStatus();
+  }
+
+  size_t free_space = std::numeric_limits<size_t>::max();
+  absl::Status write_error;
+  std::string written;
+  std::vector<size_t> offered;     // Bytes offered per WriteSomeData().
+  std::vector<size_t> iov_counts;  // iovecs per WriteSomeData().
+  std::deque<absl::StatusOr<std::string>> reads;
+  absl::Status close_write_result;
+  int close_write_calls = 0;
+  int close_descriptor_calls = 0;
+
+ protected:
+  absl::StatusOr<size_t> WriteSomeData(
+      absl::Span<const struct iovec> chunks) override {
+    size_t total = 0;
+    for (const iovec& v : chunks) total += v.iov_len;
+    offered.push_back(total);
+    iov_counts.push_back(chunks.size());
+    if (!write_error.ok()) return write_error;
+    size_t accept = std::min(free_space, total);
+    free_space -= accept;
+    size_t left = accept;
+    for (const iovec& v : chunks) {
+      size_t n = std::min(left, v.iov_len);
+      written.append(static_cast<const char*>(v.iov_base), n);
+      left -= n;
+    }
+    return accept;
+  }
+  absl::Status CloseWriteConnection() override {
+    ++close_write_calls;
+    return close_write_result;
+  }
+  void CloseDescriptor() override { ++close_descriptor_calls; }
+};
+
+// A producer that records what its consumer asked of it.
+class RecordingProducer : public Producer {
+ public:
+  void ResumeProducing() override {
+    calls.push_back("resume");
+    if (on_resume) on_resume();
+  }
+  void PauseProducing() override { calls.push_back("pause"); }
+  void StopProducing() override { calls.push_back("stop"); }
+  std::vector<std::string> calls;
+  std::function<void()> on_resume;
+};
+
+class FileDescriptorTest : public ::testing::Test {
+ protected:
+  FileDescriptorTest() : file_(&reactor_, &protocol_) { file_.Connect(); }
+
+  MemoryReactor reactor_;
+  AccumulatingProtocol protocol_;
+  MemoryFile file_;
+};
+
+TEST_F(FileDescriptorTest, ConnectingTellsTheProtocolAndStartsReading) {
+  EXPECT_TRUE(protocol_.made());
+  EXPECT_EQ(protocol_.transport(), &file_);
+  EXPECT_TRUE(file_.connected());
+  EXPECT_TRUE(reactor_.HasReader(&file_));
+  EXPECT_FALSE(reactor_.HasWriter(&file_));
+}
+
+TEST_F(FileDescriptorTest, ReadBytesGoToTheProtocol) {
+  file_.reads.push_back(std::string("hello"));
+  file_.reads.push_back(std::string(" world"));
+  EXPECT_EQ(reactor_.RunReaders(), 1u);
+  EXPECT_EQ(reactor_.RunReaders(), 1u);
+  EXPECT_THAT(protocol_.chunks(), ElementsAre("hello", " world"));
+}
+
+TEST_F(FileDescriptorTest, WriteIsBufferedUntilTheReactorSaysWritable) {
+  file_.Write("hello");
+  EXPECT_EQ(file_.written, "");
+  EXPECT_EQ(file_.buffered_bytes(), 5u);
+  EXPECT_TRUE(reactor_.HasWriter(&file_));
+  reactor_.RunWriters();
+  EXPECT_EQ(file_.written, "hello");
+  EXPECT_EQ(file_.buffered_bytes(), 0u);
+  EXPECT_FALSE(reactor_.HasWriter(&file_));
+}
+
+// Twisted: test_kernelBufferFull.
+TEST_F(FileDescriptorTest, KernelBufferFullKeepsDataAndStaysWriter) {
+  file_.free_space = 0;
+  file_.Write("hello, world");
+  EXPECT_TRUE(reactor_.FireWrite(&file_).ok());
+  EXPECT_EQ(file_.buffered_bytes(), 12u);
+  EXPECT_TRUE(reactor_.HasWriter(&file_));
+}
+
+// EAGAIN after a partial write: the rest goes out next turn, in order.
+TEST_F(FileDescriptorTest, PartialWriteResumesWhereItStopped) {
+  file_.free_space = 3;
+  file_.Write("hel");
+  file_.Write("lo!");
+  reactor_.RunWriters();
+  EXPECT_EQ(file_.written, "hel");
+  EXPECT_TRUE(reactor_.HasWriter(&file_));
+  file_.free_space = 2;
+  reactor_.RunWriters();
+  EXPECT_EQ(file_.written, "hello");
+  file_.free_space = 100;
+  reactor_.RunWriters();
+  EXPECT_EQ(file_.written, "hello!");
+  EXPECT_FALSE(reactor_.HasWriter(&file_));
+}
+
+TEST_F(FileDescriptorTest, ManySmallWritesFlushInOneVectoredCall) {
+  std::string expected;
+  for (int i = 0; i < 1000; ++i) {
+    std::string chunk(100, static_cast<char>('a' + i % 26));
+    file_.Write(chunk);
+    expected += chunk;
+  }
+  reactor_.RunWriters();
+  EXPECT_EQ(file_.written, expected);
+  ASSERT_EQ(file_.offered.size(), 1u);
+  EXPECT_EQ(file_.offered[0], 100000u);
+  EXPECT_LE(file_.iov_counts[0], 2u);  // Coalesced, not 1000 iovecs.
+}
+
+TEST_F(FileDescriptorTest, EachFlushOffersAtMostTheSendLimit) {
+  std::string big(300 * 1024, 'x');
+  file_.Write(big);
+  reactor_.RunWriters();
+  reactor_.RunWriters();
+  reactor_.RunWriters();
+  EXPECT_THAT(
+      file_.offered,
+      ElementsAre(FileDescriptor::kSendLimit, FileDescriptor::kSendLimit,
+                  big.size() - 2 * FileDescriptor::kSendLimit));
+  EXPECT_EQ(file_.written, big);
+}
+
+TEST_F(FileDescriptorTest, WriteSequenceKeepsOrderAndSkipsEmptyChunks) {
+  std::vector<std::string_view> chunks = {"a", "", "bc", "def"};
+  file_.WriteSequence(chunks);
+  file_.Write("g");
+  reactor_.RunWriters();
+  EXPECT_EQ(file_.written, "abcdefg");
+}
+
+TEST_F(FileDescriptorTest, EmptyWriteDoesNothing) {
+  file_.Write("");
+  file_.WriteSequence({});
+  EXPECT_FALSE(reactor_.HasWriter(&file_));
+}
+
+TEST_F(FileDescriptorTest, LoseConnectionFlushesThenClosesWithDone) {
+  file_.free_space = 2;
+  file_.Write("bye");
+  file_.LoseConnection();
+  EXPECT_TRUE(file_.disconnecting());
+  EXPECT_FALSE(reactor_.HasReader(&file_));
+  reactor_.RunWriters();
+  EXPECT_FALSE(protocol_.closed());  // One byte still buffered.
+  file_.free_space = 10;
+  reactor_.RunWriters();
+  EXPECT_EQ(file_.written, "bye");
+  EXPECT_EQ(protocol_.connection_lost_calls(), 1);
+  EXPECT_TRUE(IsConnectionDone(protocol_.closed_reason()));
+  EXPECT_EQ(file_.close_descriptor_calls, 1);
+  EXPECT_TRUE(file_.disconnected());
+  EXPECT_FALSE(file_.connected());
+  EXPECT_TRUE(reactor_.GetReaders().empty());
+  EXPECT_TRUE(reactor_.GetWriters().empty());
+}
+
+TEST_F(FileDescriptorTest, LoseConnectionTwiceClosesOnce) {
+  file_.LoseConnection();
+  file_.LoseConnection();
+  reactor_.RunWriters();
+  file_.LoseConnection();
+  EXPECT_EQ(protocol_.connection_lost_calls(), 1);
+  EXPECT_EQ(file_.close_descriptor_calls, 1);
+}
+
+TEST_F(FileDescriptorTest, WriteAfterLoseConnectionIsSentBeforeTheClose) {
+  // Twisted: still connected while disconnecting, so the write is buffered.
+  file_.LoseConnection();
+  file_.Write("late");
+  reactor_.RunWriters();
+  EXPECT_EQ(file_.written, "late");
+  EXPECT_TRUE(protocol_.closed());
+}
+
+TEST_F(FileDescriptorTest, WriteAfterConnectionLostIsDroppedSilently) {
+  file_.LoseConnection();
+  reactor_.RunWriters();
+  file_.Write("too late");
+  file_.WriteSequence({"x"});
+  EXPECT_EQ(file_.buffered_bytes(), 0u);
+  EXPECT_FALSE(reactor_.HasWriter(&file_));
+}
+
+TEST_F(FileDescriptorTest, FailedWriteLosesTheConnectionOnceWithThatReason) {
+  RecordingProducer producer;
+  ASSERT_TRUE(file_.RegisterProducer(&producer, true).ok());
+  file_.write_error = ConnectionLost("peer reset", ECONNRESET);
+  file_.Write("x");
+  absl::Status status = reactor_.FireWrite(&file_);
+  EXPECT_EQ(ErrnoOf(status), ECONNRESET);
+  EXPECT_EQ(protocol_.connection_lost_calls(), 1);
+  EXPECT_EQ(ErrnoOf(protocol_.closed_reason()), ECONNRESET);
+  EXPECT_THAT(producer.calls, ElementsAre("stop"));
+  EXPECT_EQ(file_.producer(), nullptr);
+  EXPECT_TRUE(reactor_.GetReaders().empty());
+  EXPECT_TRUE(reactor_.GetWriters().empty());
+}
+
+TEST_F(FileDescriptorTest, FailedReadLosesTheConnection) {
+  file_.reads.push_back(absl::StatusOr<std::string>(ConnectionDone()));
+  reactor_.RunReaders();
+  EXPECT_TRUE(IsConnectionDone(protocol_.closed_reason()));
+  EXPECT_EQ(protocol_.connection_lost_calls(), 1);
+}
+
+TEST_F(FileDescriptorTest,
+       StreamingProducerPausedAboveBufferSizeResumedOnDrain) {
+  file_.set_buffer_size(10);
+  RecordingProducer producer;
+  ASSERT_TRUE(file_.RegisterProducer(&producer, /*streaming=*/true).ok());
+  EXPECT_TRUE(producer.calls.empty());  // A push producer is not resumed.
+  file_.Write("0123456789");            // Exactly the size: not full.
+  EXPECT_TRUE(producer.calls.empty());
+  file_.Write("a");
+  EXPECT_THAT(producer.calls, ElementsAre("pause"));
+  EXPECT_TRUE(file_.producer_paused());
+  file_.Write("b");  // Already paused: not paused again.
+  EXPECT_THAT(producer.calls, ElementsAre("pause"));
+  file_.free_space = 5;
+  reactor_.RunWriters();  // Not drained yet.
+  EXPECT_THAT(producer.calls, ElementsAre("pause"));
+  file_.free_space = 100;
+  reactor_.RunWriters();
+  EXPECT_THAT(producer.calls, ElementsAre("pause", "resume"));
+  EXPECT_FALSE(file_.producer_paused());
+}
+
+TEST_F(FileDescriptorTest, UnpausedStreamingProducerIsNotResumedOnDrain) {
+  RecordingProducer producer;
+  ASSERT_TRUE(file_.RegisterProducer(&producer, true).ok());
+  file_.Write("x");
+  reactor_.RunWriters();
+  EXPECT_TRUE(producer.calls.empty());
+}
+
+TEST_F(FileDescriptorTest, PullProducerResumedOnRegisterAndOnEachDrain) {
+  RecordingProducer producer;
+  int chunks = 0;
+  producer.on_resume = [&] {
+    if (++chunks <= 3) file_.Write("chunk");
+  };
+  ASSERT_TRUE(file_.RegisterProducer(&producer, /*streaming=*/false).ok());
+  EXPECT_EQ(chunks, 1);
+  reactor_.RunWriters();
+  EXPECT_EQ(chunks, 2);
+  reactor_.RunWriters();
+  reactor_.RunWriters();
+  EXPECT_EQ(chunks, 4);
+  EXPECT_EQ(file_.written, "chunkchunkchunk");
+  EXPECT_FALSE(reactor_.HasWriter(&file_));
+}
+
+TEST_F(FileDescriptorTest, SecondProducerIsRefused) {
+  RecordingProducer first, second;
+  ASSERT_TRUE(file_.RegisterProducer(&first, true).ok());
+  absl::Status status = file_.RegisterProducer(&second, true);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(status.message(), "Cannot register two producers");
+  EXPECT_EQ(file_.producer(), &first);
+}
+
+TEST_F(FileDescriptorTest, ProducerRegisteredAfterDisconnectIsStopped) {
+  file_.LoseConnection();
+  reactor_.RunWriters();
+  RecordingProducer producer;
+  ASSERT_TRUE(file_.RegisterProducer(&producer, true).ok());
+  EXPECT_THAT(producer.calls, ElementsAre("stop"));
+  EXPECT_EQ(file_.producer(), nullptr);
+}
+
+// Twisted's loseConnection docstring: with a producer registered the close
+// waits until it is unregistered.
+TEST_F(FileDescriptorTest, LoseConnectionWaitsForThePullProducer) {
+  RecordingProducer producer;
+  ASSERT_TRUE(file_.RegisterProducer(&producer, false).ok());
+  file_.LoseConnection();
+  reactor_.RunWriters();
+  EXPECT_FALSE(protocol_.closed());
+  EXPECT_THAT(producer.calls, ElementsAre("resume", "resume"));
+  file_.UnregisterProducer();
+  EXPECT_TRUE(reactor_.HasWriter(&file_));
+  reactor_.RunWriters();
+  EXPECT_TRUE(IsConnectionDone(protocol_.closed_reason()));
+}
+
+TEST_F(FileDescriptorTest, ProducerUnregisteringItselfInsideResumeIsSafe) {
+  RecordingProducer producer;
+  producer.on_resume = [&] {
+    file_.Write("last");
+    file_.UnregisterProducer();
+    file_.LoseConnection();
+  };
+  ASSERT_TRUE(file_.RegisterProducer(&producer, false).ok());
+  reactor_.RunWriters();
+  EXPECT_EQ(file_.written, "last");
+  EXPECT_THAT(producer.calls, ElementsAre("resume"));
+  EXPECT_EQ(protocol_.connection_lost_calls(), 1);
+}
+
+TEST_F(FileDescriptorTest, StreamingProducerUnregisteringInsideResumeIsSafe) {
+  file_.set_buffer_size(1);
+  RecordingProducer producer;
+  producer.on_resume = [&] { file_.UnregisterProducer(); };
+  ASSERT_TRUE(file_.RegisterProducer(&producer, true).ok());
+  file_.Write("xx");
+  reactor_.RunWriters();
+  EXPECT_THAT(producer.calls, ElementsAre("pause", "resume"));
+  EXPECT_EQ(file_.producer(), nullptr);
+  file_.Write("yy");
+  reactor_.RunWriters();
+  EXPECT_THAT(producer.calls, ElementsAre("pause", "resume"));
+  EXPECT_EQ(file_.written, "xxyy");
+}
+
+TEST_F(FileDescriptorTest, StopConsumingUnregistersAndLosesTheConnection) {
+  RecordingProducer producer;
+  ASSERT_TRUE(file_.RegisterProducer(&producer, true).ok());
+  file_.Write("tail");
+  file_.StopConsuming();
+  EXPECT_EQ(file_.producer(), nullptr);
+  EXPECT_TRUE(file_.disconnecting());
+  reactor_.RunWriters();
+  EXPECT_EQ(file_.written, "tail");
+  EXPECT_TRUE(IsConnectionDone(protocol_.closed_reason()));
+  EXPECT_TRUE(producer.calls.empty());  // Unregistered before the close.
+}
+
+TEST_F(FileDescriptorTest, ConnectionLostStopsTheProducer) {
+  RecordingProducer producer;
+  ASSERT_TRUE(file_.RegisterProducer(&producer, true).ok());
+  file_.ConnectionLost(ConnectionLost("gone"));
+  file_.ConnectionLost(ConnectionLost("again"));
+  EXPECT_THAT(producer.calls, ElementsAre("stop"));
+  EXPECT_EQ(protocol_.connection_lost_calls(), 1);
+  EXPECT_EQ(protocol_.closed_reason().message(), "gone");
+}
+
+TEST_F(FileDescriptorTest, PauseAndResumeProducingToggleReading) {
+  file_.PauseProducing();
+  EXPECT_FALSE(reactor_.HasReader(&file_));
+  file_.ResumeProducing();
+  EXPECT_TRUE(reactor_.HasReader(&file_));
+  file_.LoseConnection();
+  file_.ResumeProducing();  // Disconnecting: reading stays off.
+  EXPECT_FALSE(reactor_.HasReader(&file_));
+}
+
+TEST_F(FileDescriptorTest, StopProducingLosesTheConnection) {
+  file_.StopProducing();
+  EXPECT_TRUE(file_.disconnecting());
+  reactor_.RunWriters();
+  EXPECT_TRUE(IsConnectionDone(protocol_.closed_reason()));
+}
+
+TEST_F(FileDescriptorTest, LoseWriteConnectionHalfClosesAfterTheFlush) {
+  file_.Write("request");
+  file_.LoseWriteConnection();
+  EXPECT_EQ(file_.close_write_calls, 0);
+  reactor_.RunWriters();
+  EXPECT_EQ(file_.written, "request");
+  EXPECT_EQ(file_.close_write_calls, 1);
+  EXPECT_TRUE(file_.write_disconnected());
+  EXPECT_TRUE(reactor_.HasReader(&file_));  // Still reading the reply.
+  file_.Write("dropped");
+  EXPECT_EQ(file_.buffered_bytes(), 0u);
+  file_.reads.push_back(std::string("reply"));
+  reactor_.RunReaders();
+  EXPECT_EQ(protocol_.data(), "reply");
+  EXPECT_FALSE(protocol_.closed());
+  // DoWrite() can no longer finish a close, so LoseConnection() does it now.
+  file_.LoseConnection();
+  EXPECT_EQ(protocol_.connection_lost_calls(), 1);
+  EXPECT_TRUE(IsConnectionDone(protocol_.closed_reason()));
+}
+
+TEST_F(FileDescriptorTest, FailedHalfCloseLosesTheConnection) {
+  file_.close_write_result = ConnectionLost("shutdown", ENOTCONN);
+  file_.LoseWriteConnection();
+  reactor_.RunWriters();
+  EXPECT_EQ(ErrnoOf(protocol_.closed_reason()), ENOTCONN);
+}
+
+TEST_F(FileDescriptorTest, AbortDropsTheBufferAndReportsOnTheNextTurn) {
+  file_.free_space = 0;
+  file_.Write("never sent");
+  file_.AbortConnection();
+  EXPECT_FALSE(protocol_.closed());  // Not from inside the call.
+  EXPECT_TRUE(reactor_.GetReaders().empty());
+  EXPECT_TRUE(reactor_.GetWriters().empty());
+  file_.Write("nor this");
+  EXPECT_EQ(file_.buffered_bytes(), 0u);
+  file_.AbortConnection();
+  file_.LoseConnection();
+  reactor_.Advance(absl::ZeroDuration());
+  EXPECT_EQ(protocol_.connection_lost_calls(), 1);
+  EXPECT_TRUE(IsConnectionAborted(protocol_.closed_reason()));
+  EXPECT_EQ(file_.written, "");
+  EXPECT_EQ(file_.close_descriptor_calls, 1);
+}
+
+TEST_F(FileDescriptorTest, ProtocolClosingInsideConnectionMadeNeverReads) {
+  MemoryReactor reactor;
+  AccumulatingProtocol protocol;
+  protocol.set_on_connection_made(
+      [&] { protocol.transport()->LoseConnection(); });
+  MemoryFile file(&reactor, &protocol);
+  file.Connect();
+  EXPECT_FALSE(reactor.HasReader(&file));
+  reactor.RunWriters();
+  EXPECT_TRUE(IsConnectionDone(protocol.closed_reason()));
+}
+
+TEST_F(FileDescriptorTest, DestroyingRemovesItFromTheReactor) {
+  MemoryReactor reactor;
+  {
+    MemoryFile file(&reactor, nullptr);
+    file.Connect();
+    file.Write("x");
+    EXPECT_EQ(reactor.GetWriters().size(), 1u);
+  }
+  EXPECT_TRUE(reactor.GetReaders().empty());
+  EXPECT_TRUE(reactor.GetWriters().empty());
+}
+
+TEST_F(FileDescriptorTest, ProtocolMayDestroyTheTransportInConnectionLost) {
+  MemoryReactor reactor;
+  AccumulatingProtocol protocol;
+  auto file = std::make_unique<MemoryFile>(&reactor, &protocol);
+  protocol.set_on_connection_lost([&](const absl::Status&) { file.reset(); });
+  file->Connect();
+  file->Write("x");
+  file->LoseConnection();
+  reactor.RunWriters();
+  EXPECT_EQ(file, nullptr);
+  EXPECT_EQ(protocol.connection_lost_calls(), 1);
+}
+
+class NoWriter : public FileDescriptor {
+ public:
+  using FileDescriptor::FileDescriptor;
+  void Connect() { StartConnected(); }
+  int fileno() const override { return 7; }
+  Address GetHost() const override { return UnixAddress{}; }
+  Address GetPeer() const override { return UnixAddress{}; }
+};
+
+TEST(FileDescriptorDeathTest, BufferedWriteWithoutWriteSomeDataDies) {
+  EXPECT_DEATH(
+      {
+        MemoryReactor reactor;
+        NoWriter file(&reactor);
+        file.Connect();
+        file.Write("x");
+        reactor.RunWriters();
+      },
+      "does not implement WriteSomeData");
+}
+
+}  // namespace
+}  // namespace standin
