@@ -118,7 +118,9 @@ absl::StatusOr<size_t> Tunnel::Read(absl::Span<char> buffer) {
                                            static_cast<uint8_t>(packet[13]))
                    : 0)
             : EthertypeOfIp(packet);
-    StoreBe16(buffer.data(), stripped ? kTunPktStrip : 0);
+    // struct tun_pi: flags in host order, proto in network order.
+    const uint16_t flags = stripped ? kTunPktStrip : 0;
+    std::memcpy(buffer.data(), &flags, sizeof(flags));
     StoreBe16(buffer.data() + 2, proto);
     offset = kPiSize;
   }

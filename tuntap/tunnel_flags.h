@@ -93,7 +93,8 @@ std::ostream& operator<<(std::ostream& os, TunnelFlags flags);
 // Packet-information header (struct tun_pi): 2 bytes of flags, then the
 // ethertype of the packet, both big-endian. Present unless IFF_NO_PI.
 inline constexpr size_t kPiSize = 4;
-// tun_pi.flags: the packet did not fit the read buffer and was cut.
+// tun_pi.flags (host byte order; proto is big-endian): the packet did not
+// fit the read buffer and was cut.
 inline constexpr uint16_t kTunPktStrip = 0x0001;
 
 // TUNSETOFFLOAD bits (TUN_F_*).
