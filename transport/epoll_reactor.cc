@@ -224,16 +224,35 @@ void EpollReactor::Dispatch(uint64_t id, uint32_t events) {
       Disconnect(selectable, status);
       return;
     }
+    // DoRead() may have removed (even destroyed) the selectable.
+    if (!by_id_.contains(id)) return;
+    if (selectable->fileno() < 0) {
+      // It dropped its descriptor without telling us (Twisted's
+      // ConnectionFdescWentAway).
+      Disconnect(selectable, ConnectionLost("file descriptor lost"));
+      return;
+    }
   }
-  // DoRead() may have removed (even destroyed) the selectable; look again.
-  found = by_id_.find(id);
-  if (found == by_id_.end()) return;
+  if (!by_id_.contains(id)) return;
   if (!registrations_.at(selectable).writing) return;
   if ((events & EPOLLOUT) != 0 || (hangup && !was_reading)) {
     // A write-only descriptor learns of a hangup from its write's error.
     absl::Status status =
         Guarded([selectable] { return selectable->DoWrite(); }, "DoWrite");
-    if (!status.ok()) Disconnect(selectable, status);
+    if (!status.ok()) {
+      Disconnect(selectable, status);
+    } else if (by_id_.contains(id) && selectable->fileno() < 0) {
+      Disconnect(selectable, ConnectionLost("file descriptor lost"));
+    }
+  }
+}
+
+void EpollReactor::DisconnectAll() {
+  // One at a time: a ConnectionLost() may destroy other selectables, which
+  // then remove themselves rather than leave a dangling entry behind.
+  while (!registrations_.empty()) {
+    Disconnect(registrations_.begin()->first,
+               ConnectionLost("reactor shut down"));
   }
 }
 

@@ -75,6 +75,10 @@ class EpollReactor : public Reactor {
   // dispatches ready descriptors and due timers.
   absl::Status RunOnce(absl::Duration timeout);
 
+  // Removes every reader and writer and tells each ConnectionLost() with
+  // ConnectionLost("reactor shut down") (what Twisted does at shutdown).
+  void DisconnectAll();
+
   // How many callbacks threw or otherwise could not be handled; each is
   // also reported on stderr. Twisted logs these; a test can assert zero.
   size_t unhandled_errors() const { return unhandled_errors_; }
