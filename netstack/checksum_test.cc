@@ -1,0 +1,105 @@
+#include "standin/netstack/checksum.h"
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <string_view>
+
+#include "gtest/gtest.h"
+
+namespace standin::netstack {
+namespace {
+
+using std::string_literals::operator""s;
+
+// The RFC 1071 definition, 16 bits at a time: the reference.
+uint16_t NaiveChecksum(std::string_view bytes) {
+  uint32_t sum = 0;
+  for (size_t i = 0; i < bytes.size(); i += 2) {
+    uint32_t hi = static_cast<uint8_t>(bytes[i]);
+    uint32_t lo = i + 1 < bytes.size() ? static_cast<uint8_t>(bytes[i + 1]) : 0;
+    sum += hi << 8 | lo;
+    sum = (sum & 0xffff) + (sum >> 16);
+  }
+  return static_cast<uint16_t>(~sum);
+}
+
+TEST(InternetChecksumTest, Rfc1071Example) {
+  // RFC 1071 section 3: these bytes sum to 0xddf2.
+  std::string bytes = "\x00\x01\xf2\x03\xf4\xf5\xf6\xf7"s;
+  EXPECT_EQ(InternetChecksum(bytes), static_cast<uint16_t>(~0xddf2));
+}
+
+TEST(InternetChecksumTest, EmptyBufferIsAllOnes) {
+  EXPECT_EQ(InternetChecksum(""), 0xffff);
+}
+
+TEST(InternetChecksumTest, OddTrailingByteIsHighByteOfAWord) {
+  EXPECT_EQ(InternetChecksum("\x01"s), static_cast<uint16_t>(~0x0100));
+}
+
+TEST(InternetChecksumTest, KnownIpv4Header) {
+  // A real header (Wikipedia's example) whose stored checksum is 0xb861.
+  std::string header =
+      "\x45\x00\x00\x73\x00\x00\x40\x00\x40\x11\x00\x00\xc0\xa8\x00\x01"
+      "\xc0\xa8\x00\xc7"s;
+  EXPECT_EQ(InternetChecksum(header), 0xb861);
+  header[10] = '\xb8';
+  header[11] = '\x61';
+  EXPECT_EQ(InternetChecksum(header), 0);  // verifies to zero
+}
+
+TEST(InternetChecksumTest, CarriesAreFoldedForAllOnesData) {
+  std::string ones(4096, '\xff');
+  EXPECT_EQ(InternetChecksum(ones), NaiveChecksum(ones));
+  EXPECT_EQ(InternetChecksum(ones), 0);
+}
+
+TEST(InternetChecksumTest, MatchesNaiveForEveryLengthAndAlignment) {
+  std::mt19937 rng(1071);
+  std::string storage(2048 + 16, '\0');
+  for (char& c : storage) c = static_cast<char>(rng());
+  for (size_t offset = 0; offset < 8; ++offset) {
+    for (size_t length = 0; length <= 2048; ++length) {
+      std::string_view bytes(storage.data() + offset, length);
+      ASSERT_EQ(InternetChecksum(bytes), NaiveChecksum(bytes))
+          << "length " << length << " at offset " << offset;
+    }
+  }
+}
+
+TEST(ChecksumAccumulatorTest, AnySplitEqualsTheWhole) {
+  std::mt19937 rng(768);
+  std::string buffer(301, '\0');
+  for (char& c : buffer) c = static_cast<char>(rng());
+  for (size_t a = 0; a <= buffer.size(); a += 7) {
+    for (size_t b = a; b <= buffer.size(); b += 13) {
+      ChecksumAccumulator acc;
+      std::string_view view(buffer);
+      acc.Add(view.substr(0, a));
+      acc.Add(view.substr(a, b - a));
+      acc.Add(view.substr(b));
+      ASSERT_EQ(acc.Checksum(), InternetChecksum(buffer))
+          << "split at " << a << " and " << b;
+    }
+  }
+}
+
+TEST(ChecksumAccumulatorTest, WordsEqualTheirBytes) {
+  ChecksumAccumulator words;
+  words.AddU32(0xc0000201);
+  words.AddU16(0x0011);
+  words.Add("\x07");  // odd piece: the next word straddles it
+  words.AddU16(0xabcd);
+  EXPECT_EQ(words.Checksum(),
+            InternetChecksum("\xc0\x00\x02\x01\x00\x11\x07\xab\xcd"s));
+}
+
+TEST(ChecksumAccumulatorTest, EmptyIsAllOnes) {
+  ChecksumAccumulator acc;
+  EXPECT_EQ(acc.Sum(), 0);
+  EXPECT_EQ(acc.Checksum(), 0xffff);
+}
+
+}  // namespace
+}  // namespace standin::netstack
