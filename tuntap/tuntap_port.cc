@@ -1,0 +1,252 @@
+#include "standin/tuntap/tuntap_port.h"
+
+#include <cxxabi.h>
+#include <fcntl.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <typeinfo>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "standin/transport/internal/absl_view.h"
+#include "standin/transport/status.h"
+#include "standin/tuntap/real_io_system.h"
+
+namespace standin {
+namespace {
+
+std::string Demangle(const char* mangled) {
+  int status = 0;
+  char* name = abi::__cxa_demangle(mangled, nullptr, nullptr, &status);
+  if (status != 0 || name == nullptr) return mangled;
+  std::string out(name);
+  std::free(name);
+  return out;
+}
+
+// The part after the last "::" (Twisted's logPrefix uses the bare name).
+std::string_view BareName(std::string_view qualified) {
+  const size_t colon = qualified.rfind("::");
+  return colon == std::string_view::npos ? qualified
+                                         : qualified.substr(colon + 2);
+}
+
+uint16_t EthertypeOfIp(std::string_view packet) {
+  if (packet.empty()) return 0;
+  switch (static_cast<uint8_t>(packet[0]) >> 4) {
+    case 4:
+      return 0x0800;
+    case 6:
+      return 0x86dd;
+    default:
+      return 0;
+  }
+}
+
+}  // namespace
+
+TuntapPort::TuntapPort(std::string interface,
+                       netstack::RawPacketProtocol* protocol,
+                       size_t max_packet_size, Reactor* reactor,
+                       IoSystem* system)
+    : TuntapPort(std::move(interface), TunnelType::kTun, protocol, nullptr,
+                 max_packet_size, reactor, system) {}
+
+TuntapPort::TuntapPort(std::string interface,
+                       netstack::EthernetProtocol* protocol,
+                       size_t max_packet_size, Reactor* reactor,
+                       IoSystem* system)
+    : TuntapPort(std::move(interface), TunnelType::kTap, nullptr, protocol,
+                 max_packet_size, reactor, system) {}
+
+TuntapPort::TuntapPort(std::string interface, TunnelType type,
+                       netstack::RawPacketProtocol* raw,
+                       netstack::EthernetProtocol* ethernet,
+                       size_t max_packet_size, Reactor* reactor,
+                       IoSystem* system)
+    : FileDescriptor(reactor),
+      interface_(std::move(interface)),
+      type_(type),
+      raw_(raw),
+      ethernet_(ethernet),
+      max_packet_size_(max_packet_size),
+      owned_system_(system == nullptr ? std::make_unique<RealIoSystem>()
+                                      : nullptr),
+      system_(system == nullptr ? owned_system_.get() : system) {}
+
+TuntapPort::~TuntapPort() {
+  stop_call_.Cancel();
+  DetachFromReactor();
+  if (fd_ >= 0) (void)system_->Close(fd_);
+}
+
+absl::Status TuntapPort::StartListening() {
+  if (used_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("TuntapPort on ", interface_,
+                     " has listened already; make a new port"));
+  }
+  const auto cannot_listen = [&](const absl::Status& cause) {
+    const std::string context =
+        absl::StrCat("cannot listen on ", standin::ToString(type_),
+                     " interface '", interface_, "': ", cause.message());
+    if (ErrnoOf(cause) != 0) return ErrnoStatus(ErrnoOf(cause), context);
+    return absl::Status(cause.code(), context);
+  };
+  absl::StatusOr<int> fd =
+      system_->Open(kTunDevicePath, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+  if (!fd.ok()) return cannot_listen(fd.status());
+  const TunnelFlags mode =
+      (type_ == TunnelType::kTap ? TunnelFlags::kTap : TunnelFlags::kTun) |
+      TunnelFlags::kNoPi;
+  absl::StatusOr<std::string> ifr =
+      system_->Ioctl(*fd, kTunSetIff, PackIfreq(interface_, mode));
+  if (!ifr.ok()) {
+    (void)system_->Close(*fd);
+    return cannot_listen(ifr.status());
+  }
+  used_ = true;
+  fd_ = *fd;
+  interface_ = UnpackIfreq(*ifr).name;
+  // One spare byte tells a datagram that was cut from one that just fit.
+  read_buffer_.resize(max_packet_size_ + 1);
+  StartConnected(/*start_reading=*/true);
+  return absl::OkStatus();
+}
+
+void TuntapPort::StopListening(absl::AnyInvocable<void()> on_stopped) {
+  StopReading();
+  if (stopping_) {
+    if (on_stopped) on_stopped_.push_back(std::move(on_stopped));
+    return;
+  }
+  if (!connected()) {
+    if (on_stopped) on_stopped();
+    return;
+  }
+  stopping_ = true;
+  if (on_stopped) on_stopped_.push_back(std::move(on_stopped));
+  // Twisted closes on the next turn (deferLater(reactor, 0, ...)), so a
+  // caller inside DoRead() never has the descriptor pulled from under it.
+  stop_call_ = reactor()->CallLater(absl::ZeroDuration(), [this] {
+    FileDescriptor::ConnectionLost(ConnectionDone());
+  });
+}
+
+absl::Status TuntapPort::DoRead() {
+  size_t total = 0;
+  int interrupted = 0;
+  while (total < kMaxThroughput && fd_ >= 0 && listening()) {
+    absl::StatusOr<size_t> n =
+        system_->ReadInto(fd_, absl::MakeSpan(read_buffer_));
+    if (!n.ok()) {
+      const int err = ErrnoOf(n.status());
+      if (err == EAGAIN || err == EWOULDBLOCK) return absl::OkStatus();
+      if (err == EINTR) {
+        // Twisted gives up on EINTR; the read simply did not happen.
+        if (++interrupted > kMaxInterruptedReads) return absl::OkStatus();
+        continue;
+      }
+      return n.status();
+    }
+    interrupted = 0;
+    total += *n;
+    const bool partial = *n > max_packet_size_;
+    Deliver(
+        std::string_view(read_buffer_.data(), partial ? max_packet_size_ : *n),
+        partial);
+  }
+  return absl::OkStatus();
+}
+
+void TuntapPort::Deliver(std::string_view datagram, bool partial) {
+  if (capture_) capture_(datagram);
+  try {
+    if (ethernet_ != nullptr) {
+      ethernet_->DatagramReceived(datagram, partial);
+    } else {
+      netstack::LinkMetadata link;
+      link.partial = partial;
+      link.protocol = EthertypeOfIp(datagram);
+      raw_->DatagramReceived(datagram, link);
+    }
+  } catch (const std::exception& e) {
+    // The protocol's failure is its own: report it and keep reading.
+    ReportError(absl::InternalError(
+        absl::StrCat("Unhandled exception from ", ProtocolName(),
+                     ".DatagramReceived: ", e.what())));
+  } catch (...) {
+    ReportError(absl::InternalError(absl::StrCat(
+        "Unhandled exception from ", ProtocolName(), ".DatagramReceived")));
+  }
+}
+
+absl::StatusOr<size_t> TuntapPort::WriteDatagram(std::string_view datagram) {
+  if (fd_ < 0 || !connected()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("write to ", DebugString(), ": the port is not open"));
+  }
+  while (true) {
+    absl::StatusOr<size_t> n = system_->Write(fd_, datagram);
+    if (n.ok() || ErrnoOf(n.status()) != EINTR) {
+      if (n.ok() && capture_) capture_(datagram);
+      return n;
+    }
+  }
+}
+
+void TuntapPort::Write(std::string_view datagram) {
+  absl::StatusOr<size_t> n = WriteDatagram(datagram);
+  if (!n.ok()) ReportError(n.status());
+}
+
+void TuntapPort::WriteSequence(absl::Span<const std::string_view> chunks) {
+  write_buffer_.clear();
+  for (std::string_view chunk : chunks) write_buffer_.append(chunk);
+  Write(write_buffer_);
+}
+
+Address TuntapPort::GetHost() const { return TunnelAddress{type_, interface_}; }
+
+std::string TuntapPort::ProtocolName() const {
+  if (ethernet_ != nullptr) return Demangle(typeid(*ethernet_).name());
+  return Demangle(typeid(*raw_).name());
+}
+
+std::string TuntapPort::DebugString() const {
+  return absl::StrCat("<", ProtocolName(), listening() ? " " : " not ",
+                      "listening on ", standin::ToString(type_), "/",
+                      interface_, ">");
+}
+
+std::string TuntapPort::LogPrefix() const {
+  return absl::StrCat(internal::AbslView(BareName(ProtocolName())), " (",
+                      standin::ToString(type_), ")");
+}
+
+void TuntapPort::ReportError(const absl::Status& status) {
+  if (error_hook_) {
+    error_hook_(status);
+    return;
+  }
+  std::fprintf(stderr, "%s: %s\n", LogPrefix().c_str(),
+               status.ToString().c_str());
+}
+
+void TuntapPort::CloseDescriptor() {
+  if (fd_ < 0) return;
+  const int fd = std::exchange(fd_, -1);
+  if (absl::Status s = system_->Close(fd); !s.ok()) ReportError(s);
+}
+
+void TuntapPort::HandleConnectionLost(const absl::Status& /*reason*/) {
+  stopping_ = false;
+  std::vector<absl::AnyInvocable<void()>> callbacks = std::move(on_stopped_);
+  on_stopped_.clear();
+  for (auto& callback : callbacks) callback();
+}
+
+}  // namespace standin
