@@ -1,0 +1,303 @@
+#include "standin/testutil/transport_conformance.h"
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "standin/testutil/accumulating_protocol.h"
+#include "standin/transport/status.h"
+
+namespace standin::testutil {
+
+// Instantiated by each transport's own test; none here.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(TransportConformanceTest);
+
+std::string TransportHarnessName(
+    const ::testing::TestParamInfo<TransportHarnessFactory>& info) {
+  return info.param.name;
+}
+
+namespace {
+
+// Bytes that reveal reordering, loss or duplication: position-dependent.
+std::string Pattern(size_t size, size_t seed = 0) {
+  std::string out(size, '\0');
+  for (size_t i = 0; i < size; ++i) {
+    size_t k = i + seed;
+    out[i] = static_cast<char>((k * 131 + (k >> 8) * 7 + (k >> 16)) & 0xff);
+  }
+  return out;
+}
+
+// A producer that counts what it is told and, for the streaming case,
+// writes one chunk per Tick() while not paused.
+class TickingProducer : public Producer {
+ public:
+  TickingProducer(Transport* transport, size_t chunk, size_t total)
+      : transport_(transport), chunk_(chunk), total_(total) {}
+
+  void PauseProducing() override {
+    ++pauses;
+    paused = true;
+  }
+  void ResumeProducing() override {
+    ++resumes;
+    paused = false;
+    if (pull) Tick();
+  }
+  void StopProducing() override { ++stops; }
+
+  // Writes the next chunk unless paused or finished.
+  void Tick() {
+    if (paused || stops > 0 || sent >= total_) return;
+    size_t n = std::min(chunk_, total_ - sent);
+    transport_->Write(Pattern(n, sent));
+    sent += n;
+  }
+  bool finished() const { return sent >= total_; }
+
+  bool pull = false;
+  bool paused = false;
+  int pauses = 0;
+  int resumes = 0;
+  int stops = 0;
+  size_t sent = 0;
+
+ private:
+  Transport* transport_;
+  size_t chunk_;
+  size_t total_;
+};
+
+}  // namespace
+
+void TransportConformanceTest::ConnectBoth() {
+  harness_->Connect(&client_, &server_);
+  ASSERT_TRUE(client_.made());
+  ASSERT_TRUE(server_.made());
+  ASSERT_NE(client(), nullptr);
+  ASSERT_NE(server(), nullptr);
+}
+
+TEST_P(TransportConformanceTest, BothSidesAreConnected) {
+  ConnectBoth();
+  EXPECT_EQ(client_.connection_lost_calls(), 0);
+  EXPECT_EQ(server_.connection_lost_calls(), 0);
+}
+
+TEST_P(TransportConformanceTest, HostAndPeerAreMirrored) {
+  ConnectBoth();
+  EXPECT_EQ(client()->GetHost(), server()->GetPeer());
+  EXPECT_EQ(client()->GetPeer(), server()->GetHost());
+}
+
+TEST_P(TransportConformanceTest, WritesArriveInOrder) {
+  ConnectBoth();
+  client()->Write("one ");
+  std::vector<std::string_view> chunks = {"two ", "", "three "};
+  client()->WriteSequence(chunks);
+  client()->Write("four");
+  ASSERT_TRUE(harness_->RunUntil([&] { return server_.data().size() >= 18; }));
+  EXPECT_EQ(server_.data(), "one two three four");
+}
+
+TEST_P(TransportConformanceTest, BothDirectionsAtOnce) {
+  ConnectBoth();
+  std::string up = Pattern(100000, 1);
+  std::string down = Pattern(70000, 2);
+  client()->Write(up);
+  server()->Write(down);
+  ASSERT_TRUE(harness_->RunUntil([&] {
+    return server_.data().size() >= up.size() &&
+           client_.data().size() >= down.size();
+  }));
+  EXPECT_TRUE(server_.data() == up);
+  EXPECT_TRUE(client_.data() == down);
+}
+
+TEST_P(TransportConformanceTest, LargeWriteArrivesIntact) {
+  ConnectBoth();
+  std::string big = Pattern(4 << 20);
+  client()->Write(big);
+  ASSERT_TRUE(
+      harness_->RunUntil([&] { return server_.data().size() >= big.size(); }));
+  EXPECT_EQ(server_.data().size(), big.size());
+  EXPECT_TRUE(server_.data() == big);
+}
+
+TEST_P(TransportConformanceTest, LoseConnectionFlushesThenBothSeeDone) {
+  ConnectBoth();
+  std::string payload = Pattern(300000);
+  client()->Write(payload);
+  client()->LoseConnection();
+  ASSERT_TRUE(harness_->RunUntil([&] { return BothLost(); }));
+  harness_->Settle();
+  EXPECT_TRUE(server_.data() == payload);
+  EXPECT_EQ(client_.connection_lost_calls(), 1);
+  EXPECT_EQ(server_.connection_lost_calls(), 1);
+  EXPECT_TRUE(IsConnectionDone(client_.closed_reason()))
+      << client_.closed_reason();
+  EXPECT_TRUE(IsConnectionDone(server_.closed_reason()))
+      << server_.closed_reason();
+}
+
+TEST_P(TransportConformanceTest, LoseConnectionTwiceReportsOnce) {
+  ConnectBoth();
+  client()->LoseConnection();
+  client()->LoseConnection();
+  ASSERT_TRUE(harness_->RunUntil([&] { return BothLost(); }));
+  client()->LoseConnection();
+  harness_->Settle();
+  EXPECT_EQ(client_.connection_lost_calls(), 1);
+  EXPECT_EQ(server_.connection_lost_calls(), 1);
+}
+
+TEST_P(TransportConformanceTest, PeerCloseIsConnectionDone) {
+  ConnectBoth();
+  server()->Write("bye");
+  server()->LoseConnection();
+  ASSERT_TRUE(harness_->RunUntil([&] { return BothLost(); }));
+  EXPECT_EQ(client_.data(), "bye");
+  EXPECT_TRUE(IsConnectionDone(client_.closed_reason()))
+      << client_.closed_reason();
+}
+
+TEST_P(TransportConformanceTest, WriteAfterTheEndIsDroppedSilently) {
+  ConnectBoth();
+  client()->LoseConnection();
+  ASSERT_TRUE(harness_->RunUntil([&] { return BothLost(); }));
+  client()->Write("too late");
+  std::vector<std::string_view> chunks = {"also", "late"};
+  client()->WriteSequence(chunks);
+  harness_->Settle();
+  EXPECT_EQ(server_.data(), "");
+  EXPECT_EQ(client_.connection_lost_calls(), 1);
+}
+
+TEST_P(TransportConformanceTest, AbortReportsAbortedOnceAndPeerSeesTheEnd) {
+  ConnectBoth();
+  client()->Write(Pattern(1 << 20));
+  harness_->AbortConnection(client());
+  EXPECT_EQ(client_.connection_lost_calls(), 0);  // Never inside the call.
+  harness_->AbortConnection(client());
+  ASSERT_TRUE(harness_->RunUntil([&] { return BothLost(); }));
+  harness_->Settle();
+  EXPECT_EQ(client_.connection_lost_calls(), 1);
+  EXPECT_TRUE(IsConnectionAborted(client_.closed_reason()))
+      << client_.closed_reason();
+  EXPECT_EQ(server_.connection_lost_calls(), 1);
+  EXPECT_TRUE(IsConnectionDone(server_.closed_reason()) ||
+              IsConnectionLost(server_.closed_reason()))
+      << server_.closed_reason();
+  EXPECT_LT(server_.data().size(), size_t{1} << 20);  // Not flushed.
+}
+
+TEST_P(TransportConformanceTest, HalfCloseDeliversDataThenEndOfFile) {
+  ConnectBoth();
+  client()->Write("request");
+  harness_->LoseWriteConnection(client());
+  ASSERT_TRUE(harness_->RunUntil([&] { return server_.closed(); }));
+  client()->Write("dropped after half-close");
+  // The server read EOF and closed; the client then sees the end too.
+  ASSERT_TRUE(harness_->RunUntil([&] { return client_.closed(); }));
+  harness_->Settle();
+  EXPECT_EQ(server_.data(), "request");
+  EXPECT_TRUE(IsConnectionDone(server_.closed_reason()))
+      << server_.closed_reason();
+  EXPECT_TRUE(IsConnectionDone(client_.closed_reason()))
+      << client_.closed_reason();
+  EXPECT_EQ(client_.connection_lost_calls(), 1);
+  EXPECT_EQ(server_.connection_lost_calls(), 1);
+}
+
+TEST_P(TransportConformanceTest, HalfClosedSideStillReads) {
+  ConnectBoth();
+  // The server replies to each chunk; the client half-closes after its
+  // request, and must still receive the reply that was sent before EOF
+  // reached the server.
+  server_.set_on_data([&](std::string_view) { server()->Write("reply"); });
+  client()->Write("request");
+  ASSERT_TRUE(harness_->RunUntil([&] { return client_.data() == "reply"; }));
+  harness_->LoseWriteConnection(client());
+  ASSERT_TRUE(harness_->RunUntil([&] { return BothLost(); }));
+  EXPECT_EQ(client_.data(), "reply");
+  EXPECT_EQ(server_.data(), "request");
+}
+
+TEST_P(TransportConformanceTest, PausedReceiverGetsNothingUntilResumed) {
+  ConnectBoth();
+  harness_->AsProducer(server())->PauseProducing();
+  client()->Write("held");
+  harness_->Settle();
+  EXPECT_EQ(server_.data(), "");
+  harness_->AsProducer(server())->ResumeProducing();
+  ASSERT_TRUE(harness_->RunUntil([&] { return server_.data() == "held"; }));
+}
+
+TEST_P(TransportConformanceTest, StreamingProducerPausedUnderBackpressure) {
+  ConnectBoth();
+  constexpr size_t kTotal = 64 << 20;  // Bound, never reached if we pause.
+  TickingProducer producer(client(), 16 * 1024, kTotal);
+  ASSERT_TRUE(client()->RegisterProducer(&producer, /*streaming=*/true).ok());
+  harness_->AsProducer(server())->PauseProducing();
+  // Write until the transport pushes back.
+  ASSERT_TRUE(harness_->RunUntil([&] {
+    producer.Tick();
+    return producer.paused || producer.finished();
+  }));
+  ASSERT_TRUE(producer.paused) << "never paused after " << producer.sent;
+  EXPECT_EQ(producer.pauses, 1);
+  const size_t sent_when_paused = producer.sent;
+  // Nothing drains while the receiver is paused.
+  harness_->Settle();
+  EXPECT_TRUE(producer.paused);
+  EXPECT_EQ(producer.resumes, 0);
+  // The receiver resumes: the backlog drains and the producer is resumed.
+  harness_->AsProducer(server())->ResumeProducing();
+  ASSERT_TRUE(harness_->RunUntil([&] { return producer.resumes > 0; }));
+  EXPECT_FALSE(producer.paused);
+  ASSERT_TRUE(harness_->RunUntil(
+      [&] { return server_.data().size() >= sent_when_paused; }));
+  EXPECT_TRUE(server_.data() == Pattern(server_.data().size()));
+  client()->UnregisterProducer();
+}
+
+TEST_P(TransportConformanceTest, PullProducerIsResumedUntilItFinishes) {
+  ConnectBoth();
+  constexpr size_t kChunk = 8 * 1024;
+  constexpr size_t kTotal = 100 * kChunk;
+  TickingProducer producer(client(), kChunk, kTotal);
+  producer.pull = true;
+  ASSERT_TRUE(client()->RegisterProducer(&producer, /*streaming=*/false).ok());
+  ASSERT_TRUE(harness_->RunUntil([&] { return producer.finished(); }));
+  client()->UnregisterProducer();
+  client()->LoseConnection();
+  ASSERT_TRUE(harness_->RunUntil([&] { return BothLost(); }));
+  EXPECT_EQ(server_.data().size(), kTotal);
+  EXPECT_TRUE(server_.data() == Pattern(kTotal));
+  EXPECT_EQ(producer.pauses, 0);
+  EXPECT_GE(producer.resumes, 100);
+  EXPECT_TRUE(IsConnectionDone(server_.closed_reason()));
+}
+
+TEST_P(TransportConformanceTest, ProducerIsStoppedWhenTheConnectionIsLost) {
+  ConnectBoth();
+  TickingProducer producer(client(), 1, 1);
+  ASSERT_TRUE(client()->RegisterProducer(&producer, /*streaming=*/true).ok());
+  server()->LoseConnection();
+  ASSERT_TRUE(harness_->RunUntil([&] { return BothLost(); }));
+  EXPECT_EQ(producer.stops, 1);
+  client()->UnregisterProducer();  // Harmless once the transport forgot it.
+}
+
+TEST_P(TransportConformanceTest, SecondProducerIsRefused) {
+  ConnectBoth();
+  TickingProducer first(client(), 1, 1), second(client(), 1, 1);
+  ASSERT_TRUE(client()->RegisterProducer(&first, true).ok());
+  absl::Status status = client()->RegisterProducer(&second, true);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  client()->UnregisterProducer();
+}
+
+}  // namespace standin::testutil
