@@ -3,10 +3,11 @@
 //
 // InternetChecksum() returns the value to store in a header: the complement
 // of the sum, in host order (store it with StoreBe16). A buffer that already
-// carries a correct checksum therefore checksums to 0. The sum is taken
-// 8 bytes per step in a 64-bit accumulator and folded once at the end, which
-// is legal because ones'-complement addition is byte-order independent
-// (RFC 1071 section 2).
+// carries a correct checksum therefore checksums to 0. Words are summed in
+// native byte order and folded once at the end, which is legal because
+// ones'-complement addition is byte-order independent (RFC 1071 section 2):
+// 64-byte blocks with SSE2 (pmaddwd into 32-bit lanes), the rest 8 bytes per
+// step into 128-bit accumulators.
 //
 // For sums over several pieces (UDP's pseudo-header, then the datagram) use
 // ChecksumAccumulator; pieces of odd length are handled exactly:
@@ -50,8 +51,9 @@ class ChecksumAccumulator {
 };
 
 namespace internal {
-// Ones'-complement sum of `size` bytes loaded as little-endian 64-bit words
-// (the tail zero-padded), added to `initial`. Exposed for the benchmark.
+// A 64-bit value whose Fold64() is the ones'-complement sum of `size` bytes
+// read as little-endian 16-bit words (an odd tail byte zero-padded), plus
+// `initial`. Exposed for the benchmark.
 uint64_t OnesComplementSum64(const char* data, size_t size, uint64_t initial);
 // Folds a 64-bit ones'-complement sum to 16 bits.
 uint16_t Fold64(uint64_t sum);
