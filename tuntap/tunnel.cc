@@ -79,6 +79,7 @@ void Tunnel::AddToReadBuffer(std::string_view datagram) {
   } else {
     read_buffer_.emplace_back(datagram);
   }
+  if (capture_) capture_(read_buffer_.back());
 }
 
 absl::StatusOr<size_t> Tunnel::Read(absl::Span<char> buffer) {
@@ -169,6 +170,7 @@ absl::StatusOr<size_t> Tunnel::Write(std::string_view data) {
                                    " is neither IPv4 nor IPv6"));
   }
   write_buffer_.emplace_back(data);
+  if (capture_) capture_(packet);
   return data.size();
 }
 

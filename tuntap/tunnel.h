@@ -32,9 +32,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -85,6 +87,13 @@ class Tunnel {
   }
   std::optional<size_t> send_buffer_limit() const { return send_buffer_limit_; }
   void set_naming(Naming naming) { naming_ = naming; }
+  // Every datagram queued for reading and every datagram written (without
+  // its PI header) is passed to `observer` too — e.g. a pcap writer (see
+  // tuntap/capture.h).
+  using DatagramObserver = std::function<void(std::string_view)>;
+  void set_capture(DatagramObserver observer) {
+    capture_ = std::move(observer);
+  }
 
   // --- State ------------------------------------------------------------
   int open_flags() const { return open_flags_; }
@@ -125,6 +134,7 @@ class Tunnel {
   std::deque<std::string> read_buffer_;
   std::deque<std::string> write_buffer_;
   std::deque<int> pending_signals_;
+  DatagramObserver capture_;
 };
 
 }  // namespace standin
