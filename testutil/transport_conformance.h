@@ -9,8 +9,9 @@
 //
 //   class MyHarness : public standin::testutil::TransportHarness { ... };
 //
-//   INSTANTIATE_TEST_SUITE_P(
-//       Mine, standin::testutil::TransportConformanceTest,
+//   using ::standin::testutil::TransportConformanceTest;  // gtest wants
+//   INSTANTIATE_TEST_SUITE_P(                            // a plain name
+//       Mine, TransportConformanceTest,
 //       ::testing::Values(standin::testutil::TransportHarnessFactory{
 //           "mine", [] { return std::make_unique<MyHarness>(); }}),
 //       standin::testutil::TransportHarnessName);
