@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -499,6 +500,12 @@ absl::Status Process::SignalProcess(int signo) {
     return valid;
   }
   if (!pid_.has_value()) {
+    return absl::FailedPreconditionError("process exited already");
+  }
+  // Exited but not reaped yet: the pidfd is readable. Signalling the zombie
+  // would be harmless, but the contract is "after exit".
+  struct pollfd exited = {pidfd_, POLLIN, 0};
+  if (::poll(&exited, 1, 0) > 0) {
     return absl::FailedPreconditionError("process exited already");
   }
   // Through the pidfd: it names this child even if the pid were reused.
