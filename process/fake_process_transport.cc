@@ -63,7 +63,9 @@ void FakeProcessTransport::Pump() {
     if (next == child_events_.end()) break;
     absl::AnyInvocable<void()> deliver = std::move(next->deliver);
     child_events_.erase(next);
+    std::weak_ptr<int> alive = alive_;
     deliver();
+    if (alive.expired()) return;  // Destroyed from ProcessEnded().
   }
   pumping_ = false;
 }

@@ -16,6 +16,8 @@
 //    (ChildConnectionLost per fd, ascending), then ProcessExited(); pass
 //    FdsOnExit::kKeepOpen to model a grandchild that keeps them open;
 //  * ProcessEnded() comes once, last, after the exit AND every fd closed;
+//  * the protocol may destroy the transport from ProcessEnded() (the
+//    caller of the scripting call that ended it must not touch it after);
 //  * callbacks never nest: a call the protocol makes from inside a callback
 //    (CloseStdin(), a fatal SignalProcess()) takes effect after that callback
 //    returns, as the real Process's would on a later reactor turn.
@@ -42,6 +44,7 @@
 
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -189,6 +192,9 @@ class FakeProcessTransport : public StringTransportWithDisconnection,
   bool ended_ = false;
   std::deque<ChildEvent> child_events_;
   bool pumping_ = false;
+  // Expires when this is destroyed (allowed from ProcessEnded(), the last
+  // callback), so Pump() can stop touching it.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 }  // namespace standin

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -248,6 +249,23 @@ TEST(FakeProcessTransportTest, FatalSignalsEndTheChildWhenAsked) {
             absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(child.signals(),
               ElementsAre(Signal("STOP"), Signal(0), Signal("TERM")));
+}
+
+TEST(FakeProcessTransportTest, ProtocolMayDestroyItInProcessEnded) {
+  struct Destroyer : LogProtocol {
+    std::unique_ptr<FakeProcessTransport>* owner = nullptr;
+    void ProcessEnded(const absl::Status& status) override {
+      LogProtocol::ProcessEnded(status);
+      owner->reset();
+    }
+  };
+  Destroyer destroyer;
+  std::unique_ptr<FakeProcessTransport> child;
+  destroyer.owner = &child;
+  child = std::make_unique<FakeProcessTransport>(&destroyer);
+  child->ChildExits(0);  // Runs ProcessEnded(), which destroys it.
+  EXPECT_EQ(child, nullptr);
+  EXPECT_EQ(destroyer.log.back(), "ended:0");
 }
 
 TEST(FakeProcessTransportTest, CustomPid) {
