@@ -177,6 +177,10 @@ TEST_P(TransportConformanceTest, WriteAfterTheEndIsDroppedSilently) {
 
 TEST_P(TransportConformanceTest, AbortReportsAbortedOnceAndPeerSeesTheEnd) {
   ConnectBoth();
+  // A small write first: what is buffered behind it cannot have reached the
+  // OS (a transport may hand a large write on an empty buffer straight to
+  // the kernel, which no abort can take back).
+  client()->Write("x");
   client()->Write(Pattern(1 << 20));
   harness_->AbortConnection(client());
   EXPECT_EQ(client_.connection_lost_calls(), 0);  // Never inside the call.
@@ -190,7 +194,7 @@ TEST_P(TransportConformanceTest, AbortReportsAbortedOnceAndPeerSeesTheEnd) {
   EXPECT_TRUE(IsConnectionDone(server_.closed_reason()) ||
               IsConnectionLost(server_.closed_reason()))
       << server_.closed_reason();
-  EXPECT_LT(server_.data().size(), size_t{1} << 20);  // Not flushed.
+  EXPECT_LT(server_.data().size(), 2u);  // The buffer was dropped.
 }
 
 TEST_P(TransportConformanceTest, HalfCloseDeliversDataThenEndOfFile) {

@@ -104,9 +104,26 @@ void FileDescriptor::MaybePauseProducer() {
 
 void FileDescriptor::Write(std::string_view data) {
   if (!connected_ || write_disconnected_ || aborting_ || data.empty()) return;
+  if (write_through_ && buffered_ == 0 && data.size() > kWriteThroughMin &&
+      deferred_error_.ok()) {
+    struct iovec iov;
+    iov.iov_base = const_cast<char*>(data.data());
+    iov.iov_len = data.size();
+    ++write_calls_;
+    absl::StatusOr<size_t> written =
+        WriteSomeData(absl::Span<const struct iovec>(&iov, 1));
+    if (!written.ok()) {
+      // Not from inside the protocol's call: DoWrite() reports it.
+      deferred_error_ = written.status();
+      StartWriting();
+      return;
+    }
+    data.remove_prefix(std::min(*written, data.size()));
+    if (data.empty()) return;
+  }
   Append(data);
   MaybePauseProducer();
-  StartWriting();
+  if (!writing_) StartWriting();
 }
 
 void FileDescriptor::WriteSequence(absl::Span<const std::string_view> chunks) {
@@ -117,7 +134,7 @@ void FileDescriptor::WriteSequence(absl::Span<const std::string_view> chunks) {
   }
   if (buffered_ == before) return;
   MaybePauseProducer();
-  StartWriting();
+  if (!writing_) StartWriting();
 }
 
 void FileDescriptor::Consume(size_t n) {
@@ -142,6 +159,7 @@ void FileDescriptor::Consume(size_t n) {
 
 absl::Status FileDescriptor::DoWrite() {
   if (disconnected_ || aborting_) return absl::OkStatus();
+  if (!deferred_error_.ok()) return std::exchange(deferred_error_, {});
   if (buffered_ > 0) {
     struct iovec iov[kMaxIov];
     size_t count = 0;
@@ -156,6 +174,7 @@ absl::Status FileDescriptor::DoWrite() {
       total += len;
       offset = 0;
     }
+    ++write_calls_;
     absl::StatusOr<size_t> written =
         WriteSomeData(absl::Span<const struct iovec>(iov, count));
     if (!written.ok()) return written.status();

@@ -33,6 +33,7 @@ class MemoryFile : public FileDescriptor {
       : FileDescriptor(reactor, protocol) {}
 
   void Connect(bool start_reading = true) { StartConnected(start_reading); }
+  void EnableWriteThrough() { set_write_through(true); }
 
   int fileno() const override { return 42; }
   Address GetHost() const override { return UnixAddress{"host"}; }
@@ -167,6 +168,7 @@ TEST_F(FileDescriptorTest, ManySmallWritesFlushInOneVectoredCall) {
   reactor_.RunWriters();
   EXPECT_EQ(file_.written, expected);
   ASSERT_EQ(file_.offered.size(), 1u);
+  EXPECT_EQ(file_.write_calls(), 1u);
   EXPECT_EQ(file_.offered[0], 100000u);
   EXPECT_LE(file_.iov_counts[0], 2u);  // Coalesced, not 1000 iovecs.
 }
@@ -497,6 +499,52 @@ TEST_F(FileDescriptorTest, ProtocolMayDestroyTheTransportInConnectionLost) {
   reactor.RunWriters();
   EXPECT_EQ(file, nullptr);
   EXPECT_EQ(protocol.connection_lost_calls(), 1);
+}
+
+TEST_F(FileDescriptorTest, WriteThroughSendsLargeWritesAtOnce) {
+  file_.EnableWriteThrough();
+  std::string big(FileDescriptor::kWriteThroughMin + 1, 'b');
+  file_.Write(big);
+  EXPECT_EQ(file_.written, big);
+  EXPECT_EQ(file_.buffered_bytes(), 0u);
+  EXPECT_FALSE(reactor_.HasWriter(&file_));
+  // Small writes are still buffered and coalesced.
+  file_.Write("small");
+  EXPECT_EQ(file_.written, big);
+  EXPECT_TRUE(reactor_.HasWriter(&file_));
+}
+
+TEST_F(FileDescriptorTest, WriteThroughNeverJumpsTheQueue) {
+  file_.EnableWriteThrough();
+  file_.Write("first");
+  std::string big(FileDescriptor::kWriteThroughMin + 1, 'b');
+  file_.Write(big);  // Buffered behind "first", not written through.
+  EXPECT_EQ(file_.written, "");
+  reactor_.RunWriters();
+  EXPECT_EQ(file_.written, "first" + big);
+}
+
+TEST_F(FileDescriptorTest, WriteThroughBuffersWhatTheOsDidNotTake) {
+  file_.EnableWriteThrough();
+  file_.free_space = 10000;
+  std::string big(20000, 'c');
+  file_.Write(big);
+  EXPECT_EQ(file_.written.size(), 10000u);
+  EXPECT_EQ(file_.buffered_bytes(), 10000u);
+  file_.free_space = 100000;
+  reactor_.RunWriters();
+  EXPECT_EQ(file_.written, big);
+}
+
+TEST_F(FileDescriptorTest, WriteThroughErrorIsReportedFromTheNextTurn) {
+  file_.EnableWriteThrough();
+  file_.write_error = ConnectionLost("broken", EPIPE);
+  file_.Write(std::string(FileDescriptor::kWriteThroughMin + 1, 'd'));
+  EXPECT_FALSE(protocol_.closed());  // Not inside Write().
+  EXPECT_TRUE(reactor_.HasWriter(&file_));
+  reactor_.RunWriters();
+  EXPECT_EQ(ErrnoOf(protocol_.closed_reason()), EPIPE);
+  EXPECT_EQ(protocol_.connection_lost_calls(), 1);
 }
 
 class NoWriter : public FileDescriptor {

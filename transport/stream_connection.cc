@@ -121,7 +121,9 @@ Address SocketAddress(int fd, bool peer) {
 // --- StreamConnection --------------------------------------------------------
 
 StreamConnection::StreamConnection(int fd, Reactor* reactor, Protocol* protocol)
-    : FileDescriptor(reactor, protocol), fd_(fd), is_socket_(IsSocket(fd)) {}
+    : FileDescriptor(reactor, protocol), fd_(fd), is_socket_(IsSocket(fd)) {
+  set_write_through(true);
+}
 
 StreamConnection::~StreamConnection() {
   DetachFromReactor();

@@ -1,0 +1,318 @@
+// StreamConnection throughput over an AF_UNIX socketpair, one thread driven
+// by EpollReactor, beside the limits measured in the same run:
+//
+//   (a) 256 MiB in 64 KiB writes. Limit: a raw blocking write()/read() loop
+//       between two threads (64 KiB writes, 256 KiB reads).
+//   (b) 1,000,000 writes of 100 bytes. Limits: the naive raw loop (one
+//       write() per message) and a coalescing raw loop (writev() of up to
+//       1024 messages per call), both against a reader thread.
+//
+// Each of our benchmarks reports MB/s (bytes_per_second), the ratio to its
+// limit (ratio_vs_raw, ratio_vs_naive, ratio_vs_coalescing) and the write
+// syscalls per MiB. The limits run first (they are cached per process), so
+// the ratio compares runs on the same machine moments apart.
+//
+//   ./bazelw run --config=opt //transport:stream_benchmark
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "benchmark/benchmark.h"
+#include "standin/transport/epoll_reactor.h"
+#include "standin/transport/stream_connection.h"
+
+namespace standin {
+namespace {
+
+constexpr size_t kBulkTotal = 256 << 20;
+constexpr size_t kBulkChunk = 64 << 10;
+constexpr size_t kSmallCount = 1'000'000;
+constexpr size_t kSmallSize = 100;
+constexpr size_t kReadSize = 256 << 10;
+
+void SocketPair(int fds[2]) {
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+    std::perror("socketpair");
+    std::abort();
+  }
+}
+
+// Reads until `total` bytes arrived (blocking), on its own thread.
+std::thread StartReader(int fd, size_t total) {
+  return std::thread([fd, total] {
+    std::vector<char> buf(kReadSize);
+    size_t got = 0;
+    while (got < total) {
+      ssize_t n = ::read(fd, buf.data(), buf.size());
+      if (n <= 0) std::abort();
+      got += static_cast<size_t>(n);
+    }
+  });
+}
+
+void WriteAll(int fd, const char* data, size_t size) {
+  while (size > 0) {
+    ssize_t n = ::write(fd, data, size);
+    if (n <= 0) std::abort();
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+}
+
+// Seconds for one raw transfer of `total` bytes with `writer` on this thread.
+template <typename Writer>
+double TimeRaw(size_t total, Writer writer) {
+  int fds[2];
+  SocketPair(fds);
+  auto start = std::chrono::steady_clock::now();
+  std::thread reader = StartReader(fds[1], total);
+  writer(fds[0]);
+  reader.join();
+  std::chrono::duration<double> elapsed =
+      std::chrono::steady_clock::now() - start;
+  ::close(fds[0]);
+  ::close(fds[1]);
+  return elapsed.count();
+}
+
+double MegabytesPerSecond(size_t bytes, double seconds) {
+  return static_cast<double>(bytes) / 1e6 / seconds;
+}
+
+// The limits: best of three runs each, measured once per process.
+double RawBulkMBps() {
+  static const double mbps = [] {
+    std::string chunk(kBulkChunk, 'x');
+    double best = 1e9;
+    for (int i = 0; i < 3; ++i) {
+      best = std::min(best, TimeRaw(kBulkTotal, [&](int fd) {
+                        for (size_t sent = 0; sent < kBulkTotal;
+                             sent += kBulkChunk) {
+                          WriteAll(fd, chunk.data(), chunk.size());
+                        }
+                      }));
+    }
+    return MegabytesPerSecond(kBulkTotal, best);
+  }();
+  return mbps;
+}
+
+double RawNaiveSmallMBps() {
+  static const double mbps = [] {
+    std::string message(kSmallSize, 'm');
+    double best = 1e9;
+    for (int i = 0; i < 3; ++i) {
+      best = std::min(best, TimeRaw(kSmallCount * kSmallSize, [&](int fd) {
+                        for (size_t i = 0; i < kSmallCount; ++i) {
+                          WriteAll(fd, message.data(), message.size());
+                        }
+                      }));
+    }
+    return MegabytesPerSecond(kSmallCount * kSmallSize, best);
+  }();
+  return mbps;
+}
+
+double RawCoalescingSmallMBps() {
+  static const double mbps = [] {
+    // Each message is its own buffer, as in an application that produces
+    // them one by one; the writer gathers up to IOV_MAX per writev().
+    constexpr size_t kBatch = 1024;
+    std::vector<std::string> messages(kBatch, std::string(kSmallSize, 'm'));
+    double best = 1e9;
+    for (int i = 0; i < 3; ++i) {
+      best = std::min(best, TimeRaw(kSmallCount * kSmallSize, [&](int fd) {
+                        std::vector<iovec> iov(kBatch);
+                        size_t left = kSmallCount;
+                        while (left > 0) {
+                          size_t n = std::min(left, kBatch);
+                          for (size_t j = 0; j < n; ++j) {
+                            iov[j].iov_base = messages[j].data();
+                            iov[j].iov_len = kSmallSize;
+                          }
+                          // Finish the batch even if writev() is partial.
+                          size_t bytes = n * kSmallSize;
+                          size_t done = 0;
+                          iovec* v = iov.data();
+                          int count = static_cast<int>(n);
+                          while (done < bytes) {
+                            ssize_t w = ::writev(fd, v, count);
+                            if (w <= 0) std::abort();
+                            done += static_cast<size_t>(w);
+                            size_t skip = static_cast<size_t>(w);
+                            while (count > 0 && skip >= v->iov_len) {
+                              skip -= v->iov_len;
+                              ++v;
+                              --count;
+                            }
+                            if (count > 0) {
+                              v->iov_base =
+                                  static_cast<char*>(v->iov_base) + skip;
+                              v->iov_len -= skip;
+                            }
+                          }
+                          left -= n;
+                        }
+                      }));
+    }
+    return MegabytesPerSecond(kSmallCount * kSmallSize, best);
+  }();
+  return mbps;
+}
+
+// Writes `count` messages of `message` as a streaming producer: as many as
+// the transport takes before pausing us, then more when resumed.
+class Sender : public Protocol, public Producer {
+ public:
+  Sender(std::string message, size_t count)
+      : message_(std::move(message)), left_(count) {}
+  void ConnectionMade() override {
+    if (!transport()->RegisterProducer(this, true).ok()) std::abort();
+    Produce();
+  }
+  void PauseProducing() override { paused_ = true; }
+  void ResumeProducing() override {
+    paused_ = false;
+    Produce();
+  }
+  void StopProducing() override {}
+
+ private:
+  void Produce() {
+    while (!paused_ && left_ > 0) {
+      transport()->Write(message_);
+      --left_;
+    }
+    if (left_ == 0 && !done_) {
+      done_ = true;
+      transport()->UnregisterProducer();
+    }
+  }
+  std::string message_;
+  size_t left_;
+  bool paused_ = false;
+  bool done_ = false;
+};
+
+class Receiver : public Protocol {
+ public:
+  Receiver(EpollReactor* reactor, size_t total)
+      : reactor_(reactor), total_(total) {}
+  void DataReceived(std::string_view data) override {
+    got_ += data.size();
+    if (got_ >= total_) reactor_->Stop();
+  }
+
+ private:
+  EpollReactor* reactor_;
+  size_t total_;
+  size_t got_ = 0;
+};
+
+// One transfer through StreamConnection; returns write syscalls made.
+uint64_t TransferThroughReactor(const std::string& message, size_t count) {
+  EpollReactor reactor;
+  int fds[2];
+  SocketPair(fds);
+  Receiver receiver(&reactor, message.size() * count);
+  Sender sender(message, count);
+  auto server = StreamConnection::Adopt(fds[1], &reactor, &receiver);
+  auto client = StreamConnection::Adopt(fds[0], &reactor, &sender);
+  if (!server.ok() || !client.ok()) std::abort();
+  if (!reactor.Run().ok()) std::abort();
+  return (*client)->write_calls();
+}
+
+void Report(benchmark::State& state, size_t bytes_per_iteration,
+            uint64_t write_calls, double limit_mbps, const char* ratio_name,
+            double second_limit_mbps = 0, const char* second_name = nullptr) {
+  const double bytes = static_cast<double>(bytes_per_iteration) *
+                       static_cast<double>(state.iterations());
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+  state.counters["write_syscalls_per_MiB"] = benchmark::Counter(
+      static_cast<double>(write_calls) / (bytes / (1 << 20)));
+  // Our MB/s over the limit's: a rate counter divided by a constant.
+  state.counters[ratio_name] =
+      benchmark::Counter(bytes / 1e6 / limit_mbps, benchmark::Counter::kIsRate);
+  state.counters["limit_MBps"] = limit_mbps;
+  if (second_name != nullptr) {
+    state.counters[second_name] = benchmark::Counter(
+        bytes / 1e6 / second_limit_mbps, benchmark::Counter::kIsRate);
+    state.counters["limit2_MBps"] = second_limit_mbps;
+  }
+}
+
+// (a) 256 MiB in 64 KiB writes.
+void BM_StreamBulk64KiB(benchmark::State& state) {
+  const double limit = RawBulkMBps();
+  const std::string chunk(kBulkChunk, 'x');
+  uint64_t writes = 0;
+  for (auto _ : state) {
+    writes += TransferThroughReactor(chunk, kBulkTotal / kBulkChunk);
+  }
+  Report(state, kBulkTotal, writes, limit, "ratio_vs_raw");
+}
+BENCHMARK(BM_StreamBulk64KiB)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_RawBulk64KiB(benchmark::State& state) {
+  std::string chunk(kBulkChunk, 'x');
+  for (auto _ : state) {
+    TimeRaw(kBulkTotal, [&](int fd) {
+      for (size_t sent = 0; sent < kBulkTotal; sent += kBulkChunk) {
+        WriteAll(fd, chunk.data(), chunk.size());
+      }
+    });
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(kBulkTotal) *
+                          state.iterations());
+  state.counters["write_syscalls_per_MiB"] = 1024.0 * 1024 / kBulkChunk;
+}
+BENCHMARK(BM_RawBulk64KiB)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// (b) 1,000,000 writes of 100 bytes.
+void BM_StreamSmall100B(benchmark::State& state) {
+  const double naive = RawNaiveSmallMBps();
+  const double coalescing = RawCoalescingSmallMBps();
+  const std::string message(kSmallSize, 'm');
+  uint64_t writes = 0;
+  for (auto _ : state) {
+    writes += TransferThroughReactor(message, kSmallCount);
+  }
+  Report(state, kSmallCount * kSmallSize, writes, coalescing,
+         "ratio_vs_coalescing", naive, "ratio_vs_naive");
+}
+BENCHMARK(BM_StreamSmall100B)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_RawNaiveSmall100B(benchmark::State& state) {
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(RawNaiveSmallMBps());
+  }
+  state.counters["MBps"] = RawNaiveSmallMBps();
+  state.counters["write_syscalls_per_MiB"] =
+      1024.0 * 1024 / static_cast<double>(kSmallSize);
+}
+BENCHMARK(BM_RawNaiveSmall100B)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+void BM_RawCoalescingSmall100B(benchmark::State& state) {
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(RawCoalescingSmallMBps());
+  }
+  state.counters["MBps"] = RawCoalescingSmallMBps();
+  state.counters["write_syscalls_per_MiB"] =
+      1024.0 * 1024 / static_cast<double>(kSmallSize * 1024);
+}
+BENCHMARK(BM_RawCoalescingSmall100B)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace standin
