@@ -195,14 +195,18 @@ absl::StatusOr<UdpEndpoint> MemoryIoSystem::SendUdpVia(int fd,
     return ErrnoStatus(
         EBADFD, absl::StrCat("send UDP via fd ", fd, " before TUNSETIFF"));
   }
-  absl::StatusOr<netstack::Ipv4Address> source =
-      netstack::Ipv4Address::Parse(udp_source_.host);
-  if (!source.ok()) return source.status();
+  if (udp_source_ip_.value() == 0 || udp_source_ip_text_ != udp_source_.host) {
+    absl::StatusOr<netstack::Ipv4Address> source =
+        netstack::Ipv4Address::Parse(udp_source_.host);
+    if (!source.ok()) return source.status();
+    udp_source_ip_ = *source;
+    udp_source_ip_text_ = udp_source_.host;
+  }
   absl::StatusOr<netstack::Ipv4Address> dest =
       netstack::Ipv4Address::Parse(to.host);
   if (!dest.ok()) return dest.status();
-  (*tunnel)->AddToReadBuffer(netstack::BuildUdpIpv4(*source, udp_source_.port,
-                                                    *dest, to.port, payload));
+  (*tunnel)->AddToReadBuffer(netstack::BuildUdpIpv4(
+      udp_source_ip_, udp_source_.port, *dest, to.port, payload));
   return udp_source_;
 }
 

@@ -34,6 +34,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "standin/netstack/ipv4_address.h"
 #include "standin/transport/reactor.h"
 #include "standin/tuntap/io_system.h"
 #include "standin/tuntap/tunnel.h"
@@ -110,6 +111,9 @@ class MemoryIoSystem : public IoSystem {
   absl::flat_hash_set<std::string> permissions_ = {"open", "ioctl"};
   int next_fd_ = kFirstFd;
   UdpEndpoint udp_source_{"10.1.2.3", 21345};
+  // udp_source_.host parsed, for the text it was parsed from.
+  netstack::Ipv4Address udp_source_ip_;
+  std::string udp_source_ip_text_;
   std::optional<int> udp_route_;
 };
 

@@ -74,6 +74,23 @@ class SocketReceiver : public UdpReceiver {
   ScopedFd fd_;
 };
 
+// EAGAIN and EINTR are the everyday results of a non-blocking loop; building
+// a fresh message for each would cost more than the read. The statuses are
+// shared (absl::Status copies are reference counted).
+absl::Status TransientStatus(int err, const char* op) {
+  static const absl::Status* const kReadAgain =
+      new absl::Status(ErrnoStatus(EAGAIN, "read"));
+  static const absl::Status* const kReadIntr =
+      new absl::Status(ErrnoStatus(EINTR, "read"));
+  static const absl::Status* const kWriteAgain =
+      new absl::Status(ErrnoStatus(EAGAIN, "write"));
+  static const absl::Status* const kWriteIntr =
+      new absl::Status(ErrnoStatus(EINTR, "write"));
+  const bool read = op[0] == 'r';
+  if (err == EAGAIN) return read ? *kReadAgain : *kWriteAgain;
+  return read ? *kReadIntr : *kWriteIntr;
+}
+
 }  // namespace
 
 absl::StatusOr<int> RealIoSystem::Open(std::string_view path, int flags,
@@ -110,13 +127,19 @@ absl::StatusOr<int> RealIoSystem::IoctlValue(int fd, unsigned long request,
 
 absl::StatusOr<size_t> RealIoSystem::ReadInto(int fd, absl::Span<char> buffer) {
   const ssize_t n = ::read(fd, buffer.data(), buffer.size());
-  if (n < 0) return ErrnoStatus(errno, absl::StrCat("read fd ", fd));
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EINTR) return TransientStatus(errno, "r");
+    return ErrnoStatus(errno, absl::StrCat("read fd ", fd));
+  }
   return static_cast<size_t>(n);
 }
 
 absl::StatusOr<size_t> RealIoSystem::Write(int fd, std::string_view data) {
   const ssize_t n = ::write(fd, data.data(), data.size());
-  if (n < 0) return ErrnoStatus(errno, absl::StrCat("write fd ", fd));
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EINTR) return TransientStatus(errno, "w");
+    return ErrnoStatus(errno, absl::StrCat("write fd ", fd));
+  }
   return static_cast<size_t>(n);
 }
 

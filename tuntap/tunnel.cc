@@ -67,6 +67,10 @@ bool Tunnel::has_pi() const {
 }
 
 void Tunnel::AddToReadBuffer(std::string_view datagram) {
+  AddToReadBuffer(std::string(datagram));
+}
+
+void Tunnel::AddToReadBuffer(std::string&& datagram) {
   if (!mode_.has_value()) {
     Die("AddToReadBuffer before TUNSETIFF: the tunnel has no type yet");
   }
@@ -77,7 +81,7 @@ void Tunnel::AddToReadBuffer(std::string_view datagram) {
         netstack::MacAddress(), netstack::MacAddress::Broadcast(), ethertype,
         datagram));
   } else {
-    read_buffer_.emplace_back(datagram);
+    read_buffer_.push_back(std::move(datagram));
   }
   if (capture_) capture_(read_buffer_.back());
 }
@@ -95,8 +99,11 @@ absl::StatusOr<size_t> Tunnel::Read(absl::Span<char> buffer) {
       Die("blocking read on an empty in-memory Tunnel would never return; "
           "open it with O_NONBLOCK or queue a datagram first");
     }
-    return ErrnoStatus(empty_read_errno_,
-                       absl::StrCat("read from tunnel ", name_));
+    if (empty_read_status_.ok()) {
+      empty_read_status_ = ErrnoStatus(
+          empty_read_errno_, absl::StrCat("read from tunnel ", name_));
+    }
+    return empty_read_status_;
   }
   // The kernel dequeues the packet before it looks at the buffer, so a
   // failed copy loses it.

@@ -70,6 +70,10 @@ class Tunnel {
   // is framed as Ethernet first (src 00:00:00:00:00:00, dst broadcast,
   // ethertype from the IP version), as Twisted does. Dies before TUNSETIFF.
   void AddToReadBuffer(std::string_view datagram);
+  void AddToReadBuffer(std::string&& datagram);  // Moves, no copy.
+  void AddToReadBuffer(const char* datagram) {
+    AddToReadBuffer(std::string_view(datagram));
+  }
   // Datagrams (TUN) or frames (TAP) waiting to be read, without PI header.
   std::deque<std::string>& read_buffer() { return read_buffer_; }
   // Everything the application wrote, one entry per write, as written
@@ -79,7 +83,10 @@ class Tunnel {
   std::deque<int>& pending_signals() { return pending_signals_; }
   // The errno an empty non-blocking read fails with (EAGAIN; Twisted's
   // tests also use EWOULDBLOCK, EINTR or anything else).
-  void set_empty_read_errno(int err) { empty_read_errno_ = err; }
+  void set_empty_read_errno(int err) {
+    empty_read_errno_ = err;
+    empty_read_status_ = absl::OkStatus();
+  }
   // Writes larger than this fail with ENOBUFS; none by default (Twisted's
   // fake uses 1024).
   void set_send_buffer_limit(std::optional<size_t> limit) {
@@ -130,6 +137,8 @@ class Tunnel {
   bool persistent_ = false;
   Naming naming_ = Naming::kTwisted;
   int empty_read_errno_ = EAGAIN;
+  // Built once: an empty read happens once per DoRead() in a busy loop.
+  absl::Status empty_read_status_;
   std::optional<size_t> send_buffer_limit_;
   std::deque<std::string> read_buffer_;
   std::deque<std::string> write_buffer_;
