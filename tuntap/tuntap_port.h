@@ -82,6 +82,10 @@ class TuntapPort : public FileDescriptor {
   // second call while stopping just adds its callback.
   void StopListening(absl::AnyInvocable<void()> on_stopped = nullptr);
 
+  // Transport: the same as StopListening() (Twisted's deprecated
+  // loseConnection); a datagram port has no buffer to flush.
+  void LoseConnection() override { StopListening(); }
+
   // --- Selectable -----------------------------------------------------------
   int fileno() const override { return fd_; }
   // Reads datagrams until the device is empty (EAGAIN), kMaxThroughput bytes

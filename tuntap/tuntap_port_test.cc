@@ -206,6 +206,26 @@ TYPED_TEST(TuntapPortTest, MultipleStopListening) {
   EXPECT_THAT(this->system_.open_fds(), IsEmpty());
 }
 
+TYPED_TEST(TuntapPortTest, LoseConnectionStopsThePort) {
+  this->Listen();
+  this->port_.LoseConnection();
+  this->reactor_.Advance(absl::ZeroDuration());
+  EXPECT_FALSE(this->port_.connected());
+  EXPECT_THAT(this->system_.open_fds(), IsEmpty());
+}
+
+TYPED_TEST(TuntapPortTest, DestroyingAListeningPortClosesTheDevice) {
+  {
+    TuntapPort other("tun1", &this->protocol_,
+                     TuntapPort::kDefaultMaxPacketSize, &this->reactor_,
+                     &this->system_);
+    ASSERT_TRUE(other.StartListening().ok());
+    EXPECT_THAT(this->system_.open_fds(), SizeIs(1));
+  }
+  EXPECT_THAT(this->system_.open_fds(), IsEmpty());
+  EXPECT_THAT(this->reactor_.GetReaders(), IsEmpty());
+}
+
 TYPED_TEST(TuntapPortTest, EagainStopsReading) {
   this->ExpectStopsReading(EAGAIN);
 }
