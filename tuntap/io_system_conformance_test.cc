@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "gtest/gtest.h"
+#include "standin/tuntap/fault_injecting_io_system.h"
 
 namespace standin {
 namespace {
@@ -20,6 +21,31 @@ using MemoryDeviceTypes =
                      ConformanceDevice<MemoryDevices, kTap>>;
 INSTANTIATE_TYPED_TEST_SUITE_P(Memory, IoSystemConformanceTest,
                                MemoryDeviceTypes, ConformanceDeviceNames);
+
+// A FaultInjectingIoSystem with an empty plan must be invisible: the same
+// suite passes through it.
+class PassThroughSystem : public FaultInjectingIoSystem {
+ public:
+  PassThroughSystem() : FaultInjectingIoSystem(&memory_, FaultPlan()) {
+    memory_.set_udp_source({ConformanceNetwork::kLocal, 21345});
+  }
+
+ private:
+  MemoryIoSystem memory_;
+};
+
+struct PassThroughDevices : MemoryDevices {
+  static constexpr const char* kName = "NoFaults";
+  static std::unique_ptr<IoSystem> Make() {
+    return std::make_unique<PassThroughSystem>();
+  }
+};
+
+using PassThroughDeviceTypes =
+    ::testing::Types<ConformanceDevice<PassThroughDevices, kTun | kNoPi>,
+                     ConformanceDevice<PassThroughDevices, kTap>>;
+INSTANTIATE_TYPED_TEST_SUITE_P(NoFaults, IoSystemConformanceTest,
+                               PassThroughDeviceTypes, ConformanceDeviceNames);
 
 using RealDeviceTypes =
     ::testing::Types<ConformanceDevice<RealDevices, kTun | kNoPi>,
