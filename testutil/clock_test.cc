@@ -2,12 +2,14 @@
 // (Twisted's test_task.ClockTestCase cases).
 #include "standin/testutil/clock.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "standin/testutil/memory_reactor.h"
+#include "standin/transport/stream_connection.h"
 
 namespace standin::testutil {
 namespace {
@@ -192,6 +194,72 @@ TEST(MemoryReactorTest, TimeIsTheClocks) {
   reactor.Pump({absl::Seconds(30), absl::Seconds(30)});
   EXPECT_TRUE(ran);
   EXPECT_EQ(reactor.Now(), kT0 + absl::Minutes(1));
+}
+
+// Code under test that serves and dials through a StreamNetwork.
+absl::Status ServeAndDial(StreamNetwork& network, Protocol* client,
+                          std::unique_ptr<ListeningPort>* port,
+                          std::unique_ptr<Transport>* connection) {
+  auto listening = network.ListenTcp(
+      8080, [](const Address&) { return std::make_unique<Protocol>(); },
+      "0.0.0.0", 7);
+  if (!listening.ok()) return listening.status();
+  *port = *std::move(listening);
+  auto dialled = network.ConnectTcp("192.0.2.7", 6379, client);
+  if (!dialled.ok()) return dialled.status();
+  *connection = *std::move(dialled);
+  return absl::OkStatus();
+}
+
+TEST(MemoryReactorTest, RecordsListenAndConnectCalls) {
+  MemoryReactor reactor;
+  Protocol client;
+  std::unique_ptr<ListeningPort> port;
+  std::unique_ptr<Transport> connection;
+  ASSERT_TRUE(ServeAndDial(reactor, &client, &port, &connection).ok());
+
+  ASSERT_EQ(reactor.tcp_servers().size(), 1u);
+  MemoryReactor::TcpServer& server = reactor.tcp_servers()[0];
+  EXPECT_EQ(server.port, 8080);
+  EXPECT_EQ(server.host, "0.0.0.0");
+  EXPECT_EQ(server.backlog, 7);
+  EXPECT_NE(server.factory(UnixAddress{}), nullptr);
+  EXPECT_EQ(port->GetHost(),
+            Address(IPv4Address{IPv4Address::Kind::kTcp, "0.0.0.0", 8080}));
+  EXPECT_FALSE(server.stopped);
+  port->StopListening();
+  EXPECT_TRUE(server.stopped);
+
+  ASSERT_EQ(reactor.tcp_clients().size(), 1u);
+  MemoryReactor::TcpClient& call = reactor.tcp_clients()[0];
+  EXPECT_EQ(call.host, "192.0.2.7");
+  EXPECT_EQ(call.port, 6379);
+  EXPECT_EQ(call.protocol, &client);
+  EXPECT_EQ(call.transport, connection.get());
+  EXPECT_EQ(client.transport(), nullptr);  // Not connected by the reactor.
+  call.protocol->MakeConnection(call.transport);
+  EXPECT_EQ(client.transport(), connection.get());
+  EXPECT_EQ(connection->GetPeer(),
+            Address(IPv4Address{IPv4Address::Kind::kTcp, "192.0.2.7", 6379}));
+}
+
+TEST(MemoryReactorTest, RecordsUnixCallsAndHandsOverTheFailureCallback) {
+  MemoryReactor reactor;
+  Protocol client;
+  absl::Status failure;
+  auto port = reactor.ListenUnix("/run/x.sock", [](const Address&) {
+    return std::unique_ptr<Protocol>();
+  });
+  ASSERT_TRUE(port.ok());
+  EXPECT_EQ((*port)->GetHost(), Address(UnixAddress{"/run/x.sock"}));
+  auto conn = reactor.ConnectUnix("/run/y.sock", &client,
+                                  [&](const absl::Status& s) { failure = s; });
+  ASSERT_TRUE(conn.ok());
+  ASSERT_EQ(reactor.unix_clients().size(), 1u);
+  reactor.unix_clients()[0].on_failed(absl::UnavailableError("refused"));
+  EXPECT_EQ(failure.message(), "refused");
+  port->reset();
+  EXPECT_TRUE(reactor.unix_servers()[0].stopped);
 }
 
 TEST(MemoryReactorDeathTest, FiringANonReaderDies) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
+#include <utility>
 
 namespace standin::testutil {
 namespace {
@@ -13,6 +15,32 @@ bool Contains(const std::vector<Selectable*>& list, const Selectable* s) {
 
 void Erase(std::vector<Selectable*>& list, const Selectable* s) {
   list.erase(std::remove(list.begin(), list.end(), s), list.end());
+}
+
+// What ListenTcp()/ListenUnix() hand back: flips the record's `stopped`.
+class FakePort : public ListeningPort {
+ public:
+  FakePort(Address host, bool* stopped)
+      : host_(std::move(host)), stopped_(stopped) {}
+  ~FakePort() override { StopListening(); }
+  Address GetHost() const override { return host_; }
+  void StopListening() override { *stopped_ = true; }
+
+ private:
+  Address host_;
+  bool* stopped_;
+};
+
+// Our end of a recorded client connection: an ephemeral-looking local port.
+std::unique_ptr<StringTransportWithDisconnection> ClientTransport(
+    Address host, Address peer, Protocol* protocol) {
+  StringTransport::Options options;
+  options.host = std::move(host);
+  options.peer = std::move(peer);
+  auto transport =
+      std::make_unique<StringTransportWithDisconnection>(std::move(options));
+  transport->set_protocol(protocol);
+  return transport;
 }
 
 }  // namespace
@@ -43,6 +71,57 @@ std::vector<Selectable*> MemoryReactor::RemoveAll() {
   readers_.clear();
   writers_.clear();
   return removed;
+}
+
+absl::StatusOr<std::unique_ptr<ListeningPort>> MemoryReactor::ListenTcp(
+    uint16_t port, ProtocolFactory factory, const std::string& host,
+    int backlog) {
+  TcpServer& record = tcp_servers_.emplace_back();
+  record.port = port;
+  record.host = host;
+  record.backlog = backlog;
+  record.factory = std::move(factory);
+  return std::unique_ptr<ListeningPort>(std::make_unique<FakePort>(
+      IPv4Address{IPv4Address::Kind::kTcp, host, port}, &record.stopped));
+}
+
+absl::StatusOr<std::unique_ptr<ListeningPort>> MemoryReactor::ListenUnix(
+    const std::string& path, ProtocolFactory factory, int backlog) {
+  UnixServer& record = unix_servers_.emplace_back();
+  record.path = path;
+  record.backlog = backlog;
+  record.factory = std::move(factory);
+  return std::unique_ptr<ListeningPort>(
+      std::make_unique<FakePort>(UnixAddress{path}, &record.stopped));
+}
+
+absl::StatusOr<std::unique_ptr<Transport>> MemoryReactor::ConnectTcp(
+    const std::string& host, uint16_t port, Protocol* protocol,
+    ConnectFailed on_failed) {
+  TcpClient& record = tcp_clients_.emplace_back();
+  record.host = host;
+  record.port = port;
+  record.protocol = protocol;
+  record.on_failed = std::move(on_failed);
+  const uint16_t local_port =
+      static_cast<uint16_t>(50000 + tcp_clients_.size() % 10000);
+  auto transport = ClientTransport(
+      IPv4Address{IPv4Address::Kind::kTcp, "127.0.0.1", local_port},
+      IPv4Address{IPv4Address::Kind::kTcp, host, port}, protocol);
+  record.transport = transport.get();
+  return std::unique_ptr<Transport>(std::move(transport));
+}
+
+absl::StatusOr<std::unique_ptr<Transport>> MemoryReactor::ConnectUnix(
+    const std::string& path, Protocol* protocol, ConnectFailed on_failed) {
+  UnixClient& record = unix_clients_.emplace_back();
+  record.path = path;
+  record.protocol = protocol;
+  record.on_failed = std::move(on_failed);
+  auto transport =
+      ClientTransport(UnixAddress{""}, UnixAddress{path}, protocol);
+  record.transport = transport.get();
+  return std::unique_ptr<Transport>(std::move(transport));
 }
 
 bool MemoryReactor::HasReader(const Selectable* selectable) const {

@@ -1,7 +1,9 @@
 // MemoryReactor: a Reactor that performs no I/O (Twisted's
 // testing.MemoryReactorClock). It records which Selectables are readers and
-// writers, in the order they were added, and keeps time with a Clock that
-// moves only when the test calls Advance().
+// writers, in the order they were added, keeps time with a Clock that moves
+// only when the test calls Advance(), and as a StreamNetwork records listen
+// and connect calls (tcp_servers(), tcp_clients(), ...) without opening
+// anything: the test then plays the network's part.
 //
 // A test drives readiness itself: FireRead()/FireWrite() call DoRead()/
 // DoWrite() exactly as EpollReactor would (a failure removes the selectable
@@ -18,11 +20,21 @@
 //   reactor.RunWriters();                         // one DoWrite() each
 //   EXPECT_FALSE(reactor.HasWriter(&descriptor));
 //   reactor.Advance(absl::Seconds(30));           // fires a timeout
+//
+//   RunClient(reactor);  // code under test: network.ConnectTcp(...)
+//   auto& call = reactor.tcp_clients().at(0);
+//   EXPECT_EQ(call.port, 6379);
+//   call.protocol->MakeConnection(call.transport);  // "connected"
+//   EXPECT_THAT(*call.transport, HasWritten("PING\r\n"));
 #ifndef STANDIN_TESTUTIL_MEMORY_REACTOR_H_
 #define STANDIN_TESTUTIL_MEMORY_REACTOR_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <deque>
 #include <initializer_list>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
@@ -31,12 +43,48 @@
 #include "absl/types/span.h"
 #include "standin/testutil/clock.h"
 #include "standin/transport/reactor.h"
+#include "standin/transport/stream_connection.h"
+#include "standin/transport/string_transport.h"
 #include "standin/transport/timer_queue.h"
 
 namespace standin::testutil {
 
-class MemoryReactor : public Reactor {
+class MemoryReactor : public Reactor, public StreamNetwork {
  public:
+  // One recorded ListenTcp() call. `stopped` turns true when the returned
+  // port's StopListening() runs (or the port is destroyed).
+  struct TcpServer {
+    uint16_t port = 0;
+    std::string host;
+    int backlog = 0;
+    ProtocolFactory factory;
+    bool stopped = false;
+  };
+  struct UnixServer {
+    std::string path;
+    int backlog = 0;
+    ProtocolFactory factory;
+    bool stopped = false;
+  };
+  // One recorded ConnectTcp() call. `transport` is the
+  // StringTransportWithDisconnection handed back to the caller (owned by
+  // it; peer = the requested address, protocol already set); nothing is
+  // connected until the test calls protocol->MakeConnection(transport), or
+  // on_failed(...) to refuse.
+  struct TcpClient {
+    std::string host;
+    uint16_t port = 0;
+    Protocol* protocol = nullptr;
+    ConnectFailed on_failed;
+    StringTransportWithDisconnection* transport = nullptr;
+  };
+  struct UnixClient {
+    std::string path;
+    Protocol* protocol = nullptr;
+    ConnectFailed on_failed;
+    StringTransportWithDisconnection* transport = nullptr;
+  };
+
   explicit MemoryReactor(absl::Time start = absl::UnixEpoch())
       : clock_(start) {}
   MemoryReactor(const MemoryReactor&) = delete;
@@ -55,6 +103,26 @@ class MemoryReactor : public Reactor {
     return clock_.CallLater(delay, std::move(callback));
   }
   absl::Time Now() const override { return clock_.Now(); }
+
+  // StreamNetwork: record the call; never fail, never open anything.
+  absl::StatusOr<std::unique_ptr<ListeningPort>> ListenTcp(
+      uint16_t port, ProtocolFactory factory,
+      const std::string& host = "127.0.0.1", int backlog = 50) override;
+  absl::StatusOr<std::unique_ptr<ListeningPort>> ListenUnix(
+      const std::string& path, ProtocolFactory factory,
+      int backlog = 50) override;
+  absl::StatusOr<std::unique_ptr<Transport>> ConnectTcp(
+      const std::string& host, uint16_t port, Protocol* protocol,
+      ConnectFailed on_failed = nullptr) override;
+  absl::StatusOr<std::unique_ptr<Transport>> ConnectUnix(
+      const std::string& path, Protocol* protocol,
+      ConnectFailed on_failed = nullptr) override;
+
+  // The recorded calls, oldest first (a deque: references stay valid).
+  std::deque<TcpServer>& tcp_servers() { return tcp_servers_; }
+  std::deque<UnixServer>& unix_servers() { return unix_servers_; }
+  std::deque<TcpClient>& tcp_clients() { return tcp_clients_; }
+  std::deque<UnixClient>& unix_clients() { return unix_clients_; }
 
   bool HasReader(const Selectable* selectable) const;
   bool HasWriter(const Selectable* selectable) const;
@@ -92,6 +160,10 @@ class MemoryReactor : public Reactor {
   std::vector<Selectable*> writers_;
   size_t add_reader_calls_ = 0;
   size_t add_writer_calls_ = 0;
+  std::deque<TcpServer> tcp_servers_;
+  std::deque<UnixServer> unix_servers_;
+  std::deque<TcpClient> tcp_clients_;
+  std::deque<UnixClient> unix_clients_;
 };
 
 }  // namespace standin::testutil

@@ -43,6 +43,7 @@ FileDescriptor::~FileDescriptor() {
 }
 
 void FileDescriptor::StartConnected(bool start_reading) {
+  connecting_ = false;
   connected_ = true;
   if (protocol_ != nullptr) protocol_->MakeConnection(this);
   // MakeConnection() may have closed the connection already.
@@ -103,9 +104,12 @@ void FileDescriptor::MaybePauseProducer() {
 }
 
 void FileDescriptor::Write(std::string_view data) {
-  if (!connected_ || write_disconnected_ || aborting_ || data.empty()) return;
-  if (write_through_ && buffered_ == 0 && data.size() > kWriteThroughMin &&
-      deferred_error_.ok()) {
+  if (!(connected_ || connecting_) || write_disconnected_ || aborting_ ||
+      data.empty()) {
+    return;
+  }
+  if (write_through_ && connected_ && buffered_ == 0 &&
+      data.size() > kWriteThroughMin && deferred_error_.ok()) {
     struct iovec iov;
     iov.iov_base = const_cast<char*>(data.data());
     iov.iov_len = data.size();
@@ -127,7 +131,7 @@ void FileDescriptor::Write(std::string_view data) {
 }
 
 void FileDescriptor::WriteSequence(absl::Span<const std::string_view> chunks) {
-  if (!connected_ || write_disconnected_ || aborting_) return;
+  if (!(connected_ || connecting_) || write_disconnected_ || aborting_) return;
   size_t before = buffered_;
   for (std::string_view chunk : chunks) {
     if (!chunk.empty()) Append(chunk);
@@ -203,6 +207,7 @@ void FileDescriptor::ConnectionLost(const absl::Status& reason) {
   if (disconnected_) return;
   disconnected_ = true;
   connected_ = false;
+  connecting_ = false;
   abort_call_.Cancel();
   if (producer_ != nullptr) {
     Producer* producer = producer_;

@@ -154,6 +154,9 @@ class FileDescriptor : public Selectable,
 
   // --- State ----------------------------------------------------------------
   bool connected() const { return connected_; }
+  // BeginConnecting() was called and StartConnected() not yet: writes are
+  // buffered and go out once connected.
+  bool connecting() const { return connecting_; }
   bool disconnecting() const { return disconnecting_; }
   bool disconnected() const { return disconnected_; }
   // LoseWriteConnection() was called / has completed.
@@ -181,6 +184,11 @@ class FileDescriptor : public Selectable,
   // (when a protocol is set) and starts reading. Call once the fd is usable.
   // `start_reading` false suits a write-only descriptor.
   void StartConnected(bool start_reading = true);
+
+  // The descriptor is still being connected (a non-blocking connect()):
+  // writes made meanwhile are buffered, in order, ahead of anything the
+  // protocol writes from ConnectionMade(). StartConnected() ends it.
+  void BeginConnecting() { connecting_ = true; }
 
   // Lets large writes skip the buffer when it is empty (off by default, so
   // every write waits for the reactor as in Twisted). StreamConnection turns
@@ -253,6 +261,7 @@ class FileDescriptor : public Selectable,
   Protocol* protocol_;
 
   bool connected_ = false;
+  bool connecting_ = false;
   bool disconnecting_ = false;
   bool disconnected_ = false;
   bool write_disconnecting_ = false;

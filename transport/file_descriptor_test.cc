@@ -34,6 +34,7 @@ class MemoryFile : public FileDescriptor {
 
   void Connect(bool start_reading = true) { StartConnected(start_reading); }
   void EnableWriteThrough() { set_write_through(true); }
+  void Connecting() { BeginConnecting(); }
 
   int fileno() const override { return 42; }
   Address GetHost() const override { return UnixAddress{"host"}; }
@@ -545,6 +546,26 @@ TEST_F(FileDescriptorTest, WriteThroughErrorIsReportedFromTheNextTurn) {
   reactor_.RunWriters();
   EXPECT_EQ(ErrnoOf(protocol_.closed_reason()), EPIPE);
   EXPECT_EQ(protocol_.connection_lost_calls(), 1);
+}
+
+TEST(FileDescriptorConnectingTest, WritesWhileConnectingGoFirst) {
+  MemoryReactor reactor;
+  AccumulatingProtocol protocol;
+  protocol.set_on_connection_made(
+      [&] { protocol.transport()->Write(" then hello"); });
+  MemoryFile file(&reactor, &protocol);
+  file.EnableWriteThrough();
+  file.Connecting();
+  EXPECT_TRUE(file.connecting());
+  EXPECT_FALSE(file.connected());
+  file.Write(std::string(FileDescriptor::kWriteThroughMin + 1, 'e'));
+  EXPECT_EQ(file.written, "");  // Never written through while connecting.
+  file.Connect();
+  EXPECT_FALSE(file.connecting());
+  reactor.RunWriters();
+  EXPECT_EQ(
+      file.written,
+      std::string(FileDescriptor::kWriteThroughMin + 1, 'e') + " then hello");
 }
 
 class NoWriter : public FileDescriptor {

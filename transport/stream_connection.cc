@@ -147,7 +147,6 @@ absl::StatusOr<std::unique_ptr<StreamConnection>> StreamConnection::Adopt(
 }
 
 void StreamConnection::Established() {
-  connecting_ = false;
   made_ = true;
   if (is_socket_) {
     host_ = SocketAddress(fd_, /*peer=*/false);
@@ -176,7 +175,7 @@ absl::StatusOr<std::unique_ptr<StreamConnection>> StreamConnection::Connect(
   if (rc == 0) {
     connection->Established();
   } else if (errno == EINPROGRESS) {
-    connection->connecting_ = true;
+    connection->BeginConnecting();
     connection->StartWriting();  // Writable = the connect finished.
   } else {
     // The destructor closes fd; on_failed is not called for an error
@@ -211,17 +210,15 @@ absl::Status StreamConnection::DoRead() {
 }
 
 absl::Status StreamConnection::DoWrite() {
-  if (connecting_) {
+  if (connecting()) {
     int err = 0;
     socklen_t len = sizeof(err);
     if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
     if (err != 0) {
-      connecting_ = false;
       return standin::ConnectionLost(absl::StrCat("connect to ", description_),
                                      err);
     }
-    StopWriting();
-    Established();
+    Established();  // Early writes are buffered: stay a writer.
   }
   return FileDescriptor::DoWrite();
 }
@@ -376,6 +373,43 @@ absl::Status StreamListener::DoRead() {
     it->connection->Established();
   }
   return absl::OkStatus();
+}
+
+// --- SocketNetwork
+// ------------------------------------------------------------
+
+absl::StatusOr<std::unique_ptr<ListeningPort>> SocketNetwork::ListenTcp(
+    uint16_t port, ProtocolFactory factory, const std::string& host,
+    int backlog) {
+  auto listener = StreamListener::ListenTcp(reactor_, port, std::move(factory),
+                                            host, backlog);
+  if (!listener.ok()) return listener.status();
+  return std::unique_ptr<ListeningPort>(std::move(*listener));
+}
+
+absl::StatusOr<std::unique_ptr<ListeningPort>> SocketNetwork::ListenUnix(
+    const std::string& path, ProtocolFactory factory, int backlog) {
+  auto listener =
+      StreamListener::ListenUnix(reactor_, path, std::move(factory), backlog);
+  if (!listener.ok()) return listener.status();
+  return std::unique_ptr<ListeningPort>(std::move(*listener));
+}
+
+absl::StatusOr<std::unique_ptr<Transport>> SocketNetwork::ConnectTcp(
+    const std::string& host, uint16_t port, Protocol* protocol,
+    ConnectFailed on_failed) {
+  auto connection = StreamConnection::ConnectTcp(reactor_, host, port, protocol,
+                                                 std::move(on_failed));
+  if (!connection.ok()) return connection.status();
+  return std::unique_ptr<Transport>(std::move(*connection));
+}
+
+absl::StatusOr<std::unique_ptr<Transport>> SocketNetwork::ConnectUnix(
+    const std::string& path, Protocol* protocol, ConnectFailed on_failed) {
+  auto connection = StreamConnection::ConnectUnix(reactor_, path, protocol,
+                                                  std::move(on_failed));
+  if (!connection.ok()) return connection.status();
+  return std::unique_ptr<Transport>(std::move(*connection));
 }
 
 }  // namespace standin

@@ -40,11 +40,28 @@
 
 namespace standin {
 
+// Builds the protocol for an accepted connection from `peer`; nullptr
+// refuses it (the socket is closed at once).
+using ProtocolFactory =
+    absl::AnyInvocable<std::unique_ptr<Protocol>(const Address& peer)>;
+
+// Called when an outgoing connection cannot be established; the protocol
+// is never connected, so it hears nothing.
+using ConnectFailed = absl::AnyInvocable<void(const absl::Status&)>;
+
+// A listening endpoint (Twisted's IListeningPort).
+class ListeningPort {
+ public:
+  virtual ~ListeningPort() = default;
+  // The bound address (with the real port when 0 was asked for).
+  virtual Address GetHost() const = 0;
+  // Stops accepting (idempotent); accepted connections stay up.
+  virtual void StopListening() = 0;
+};
+
 class StreamConnection : public FileDescriptor {
  public:
-  // Called when an outgoing connection cannot be established; the protocol
-  // is never connected, so it hears nothing.
-  using ConnectFailed = absl::AnyInvocable<void(const absl::Status&)>;
+  using ConnectFailed = ::standin::ConnectFailed;
 
   // Takes ownership of the connected descriptor `fd` (a connected or
   // accepted socket, one end of a socketpair(), or any bidirectional stream
@@ -57,9 +74,10 @@ class StreamConnection : public FileDescriptor {
   // Starts a non-blocking connect to `host` (an IPv4 or IPv6 literal; no
   // name lookup) on `port`. The protocol is connected once the connect
   // completes, in a later reactor turn or (when the kernel finishes at
-  // once) inside this call. InvalidArgument for a host that is not a
-  // literal; an errno status if the connect fails at once; a failure found
-  // later goes to `on_failed`.
+  // once) inside this call. Writes made before then are buffered and sent
+  // first (connecting() is true meanwhile). InvalidArgument for a host that is
+  // not a literal; an errno status if the connect fails at once; a failure
+  // found later goes to `on_failed`.
   static absl::StatusOr<std::unique_ptr<StreamConnection>> ConnectTcp(
       Reactor* reactor, const std::string& host, uint16_t port,
       Protocol* protocol, ConnectFailed on_failed = nullptr);
@@ -84,8 +102,6 @@ class StreamConnection : public FileDescriptor {
   Address GetHost() const override { return host_; }
   Address GetPeer() const override { return peer_; }
 
-  // A connect is still in progress.
-  bool connecting() const { return connecting_; }
   // The descriptor is a socket (shutdown() and MSG_NOSIGNAL apply).
   bool is_socket() const { return is_socket_; }
 
@@ -110,7 +126,6 @@ class StreamConnection : public FileDescriptor {
 
   int fd_;
   bool is_socket_ = false;
-  bool connecting_ = false;
   bool made_ = false;        // The protocol was connected.
   std::string description_;  // For connect errors: "127.0.0.1:80".
   ConnectFailed on_failed_;
@@ -123,12 +138,9 @@ class StreamConnection : public FileDescriptor {
 // A listening socket. Each accepted connection gets a Protocol from the
 // factory; the listener owns both and frees them on a later reactor turn
 // after the connection is lost.
-class StreamListener : public Selectable {
+class StreamListener : public Selectable, public ListeningPort {
  public:
-  // Builds the protocol for a connection from `peer`; nullptr refuses it
-  // (the socket is closed at once).
-  using ProtocolFactory =
-      absl::AnyInvocable<std::unique_ptr<Protocol>(const Address& peer)>;
+  using ProtocolFactory = ::standin::ProtocolFactory;
 
   // Listens on `host`:`port` (port 0 picks a free one; see GetHost()).
   static absl::StatusOr<std::unique_ptr<StreamListener>> ListenTcp(
@@ -146,7 +158,7 @@ class StreamListener : public Selectable {
 
   // Stops accepting and closes the listening socket (idempotent); open
   // connections stay up.
-  void StopListening();
+  void StopListening() override;
 
   int fileno() const override { return fd_; }
   // Accepts every pending connection (up to a bound per turn). Running out
@@ -155,7 +167,7 @@ class StreamListener : public Selectable {
   // accept() failed for good: stop listening.
   void ConnectionLost(const absl::Status& reason) override;
   // The bound address (IPv4Address with the real port, or UnixAddress).
-  Address GetHost() const { return host_; }
+  Address GetHost() const override { return host_; }
   // Connections accepted and not yet lost.
   size_t connection_count() const { return live_; }
   // Connections accepted so far.
@@ -183,6 +195,59 @@ class StreamListener : public Selectable {
   size_t accepted_ = 0;
   // Reaping lost connections on a later turn; cancelled on destruction.
   std::list<DelayedCall> reapers_;
+};
+
+// Opening connections and listening (Twisted's IReactorTCP + IReactorUNIX)
+// as an interface, so code that does it can be handed SocketNetwork for real
+// and testutil's MemoryReactor (which records the calls) in a unit test.
+//
+//   absl::Status Serve(standin::StreamNetwork& network) {
+//     auto port = network.ListenTcp(8080, [](const standin::Address&) {
+//       return std::make_unique<LineServer>();
+//     });
+//     if (!port.ok()) return port.status();
+//     ...
+//   }
+//   // Real: standin::SocketNetwork network(&reactor);  Serve(network);
+//   // Test: MemoryReactor reactor;  Serve(reactor);
+//   //       EXPECT_EQ(reactor.tcp_servers()[0].port, 8080);
+class StreamNetwork {
+ public:
+  virtual ~StreamNetwork() = default;
+  virtual absl::StatusOr<std::unique_ptr<ListeningPort>> ListenTcp(
+      uint16_t port, ProtocolFactory factory,
+      const std::string& host = "127.0.0.1", int backlog = 50) = 0;
+  virtual absl::StatusOr<std::unique_ptr<ListeningPort>> ListenUnix(
+      const std::string& path, ProtocolFactory factory, int backlog = 50) = 0;
+  // The returned transport is the connection; `protocol` is connected to
+  // it once the connection is established.
+  virtual absl::StatusOr<std::unique_ptr<Transport>> ConnectTcp(
+      const std::string& host, uint16_t port, Protocol* protocol,
+      ConnectFailed on_failed = nullptr) = 0;
+  virtual absl::StatusOr<std::unique_ptr<Transport>> ConnectUnix(
+      const std::string& path, Protocol* protocol,
+      ConnectFailed on_failed = nullptr) = 0;
+};
+
+// The real StreamNetwork: StreamListener and StreamConnection on `reactor`.
+class SocketNetwork : public StreamNetwork {
+ public:
+  explicit SocketNetwork(Reactor* reactor) : reactor_(reactor) {}
+  absl::StatusOr<std::unique_ptr<ListeningPort>> ListenTcp(
+      uint16_t port, ProtocolFactory factory,
+      const std::string& host = "127.0.0.1", int backlog = 50) override;
+  absl::StatusOr<std::unique_ptr<ListeningPort>> ListenUnix(
+      const std::string& path, ProtocolFactory factory,
+      int backlog = 50) override;
+  absl::StatusOr<std::unique_ptr<Transport>> ConnectTcp(
+      const std::string& host, uint16_t port, Protocol* protocol,
+      ConnectFailed on_failed = nullptr) override;
+  absl::StatusOr<std::unique_ptr<Transport>> ConnectUnix(
+      const std::string& path, Protocol* protocol,
+      ConnectFailed on_failed = nullptr) override;
+
+ private:
+  Reactor* reactor_;
 };
 
 // The address of socket `fd`'s own end (peer = false) or the other end, for

@@ -491,6 +491,22 @@ TEST_F(StreamConnectionTest, FactoryReturningNullRefusesTheConnection) {
   EXPECT_EQ((*listener)->connection_count(), 0u);
 }
 
+TEST_F(StreamConnectionTest, SocketNetworkListensAndConnectsForReal) {
+  SocketNetwork network(&reactor_);
+  AccumulatingProtocol server;
+  auto port =
+      network.ListenTcp(0, [&](const Address&) -> std::unique_ptr<Protocol> {
+        return std::make_unique<Forwarder>(&server);
+      });
+  ASSERT_TRUE(port.ok()) << port.status();
+  uint16_t number = std::get<IPv4Address>((*port)->GetHost()).port;
+  auto conn = network.ConnectTcp("127.0.0.1", number, &protocol_);
+  ASSERT_TRUE(conn.ok()) << conn.status();
+  (*conn)->Write("over the network");
+  ASSERT_TRUE(RunUntil([&] { return server.data() == "over the network"; }));
+  EXPECT_EQ((*conn)->GetHost(), server.transport()->GetPeer());
+}
+
 TEST_F(StreamConnectionTest, ListenTcpRejectsABadHost) {
   auto listener = StreamListener::ListenTcp(
       &reactor_, 0, [](const Address&) { return std::unique_ptr<Protocol>(); },
