@@ -21,7 +21,7 @@
 //   standin::TuntapPort port("tun0", &ip,
 //       standin::TuntapPort::kDefaultMaxPacketSize, &reactor);
 //   if (absl::Status s = port.StartListening(); !s.ok()) return s;
-//   port.set_error_hook([](const absl::Status& s) { LOG(WARNING) << s; });
+//   port.set_error_hook([](const absl::Status& s) { std::cerr << s; });
 //   reactor.Run();                               // echo replies WriteDatagram
 #ifndef STANDIN_TUNTAP_TUNTAP_PORT_H_
 #define STANDIN_TUNTAP_TUNTAP_PORT_H_
