@@ -92,20 +92,24 @@ size_t WriteUdpIpv4Frame(const UdpFrameSpec& spec, std::string_view payload,
       .Emit(out);
   char* ip = out + EthernetHeader::kSize;
   char* udp = ip + Ipv4Packet::kMinHeaderSize;
+  uint16_t udp_size = static_cast<uint16_t>(UdpHeader::kSize + payload.size());
+  // The checksum reads the caller's payload, not the copy: reading bytes
+  // right after a wide memcpy stored them stalls store forwarding.
+  UdpHeader{.source_port = spec.source_port,
+            .destination_port = spec.destination_port,
+            .length = udp_size,
+            .checksum = spec.checksum == UdpChecksumMode::kCompute
+                            ? UdpChecksum(spec.source_ip, spec.destination_ip,
+                                          spec.source_port,
+                                          spec.destination_port, payload)
+                            : uint16_t{0}}
+      .Emit(udp);
   std::memcpy(udp + UdpHeader::kSize, payload.data(), payload.size());
-  size_t udp_size = UdpHeader::kSize + payload.size();
-  UdpHeader header{.source_port = spec.source_port,
-                   .destination_port = spec.destination_port};
-  if (spec.checksum == UdpChecksumMode::kCompute) {
-    header.EmitWithChecksum(spec.source_ip, spec.destination_ip, udp, udp_size);
-  } else {
-    header.EmitWithoutChecksum(udp, udp_size);
-  }
   Ipv4Header{.source = spec.source_ip,
              .destination = spec.destination_ip,
              .protocol = kIpProtocolUdp,
              .ttl = spec.ttl,
-             .payload_length = static_cast<uint16_t>(udp_size)}
+             .payload_length = udp_size}
       .Emit(ip);
   return size;
 }

@@ -31,6 +31,14 @@ namespace standin::netstack {
 // includes a correct checksum). An odd trailing byte is padded with zero.
 uint16_t InternetChecksum(std::string_view bytes);
 
+// The folded, uncomplemented ones'-complement sum of `bytes` plus `initial`,
+// a sum of 16-bit words in host order (any number of them, not yet folded).
+// For a pseudo-header that is already in registers:
+//   uint32_t pseudo = (src >> 16) + (src & 0xffff) + (dst >> 16) +
+//                     (dst & 0xffff) + 17 + udp_length;
+//   uint16_t check = ~OnesComplementSum(udp_datagram, pseudo);
+uint16_t OnesComplementSum(std::string_view bytes, uint32_t initial = 0);
+
 // Incremental form: sums pieces as if they were one contiguous buffer.
 class ChecksumAccumulator {
  public:

@@ -53,10 +53,11 @@ class EthernetFrame {
   static absl::StatusOr<EthernetFrame> Parse(std::string_view bytes);
 
   MacAddress destination() const {
-    return MacAddress::FromBytes(Slice(ethernet_field::kDestination));
+    return MacAddress::FromWire(bytes_.data() +
+                                ethernet_field::kDestination.start);
   }
   MacAddress source() const {
-    return MacAddress::FromBytes(Slice(ethernet_field::kSource));
+    return MacAddress::FromWire(bytes_.data() + ethernet_field::kSource.start);
   }
   uint16_t ethertype() const {
     return LoadBe16(bytes_.data() + ethernet_field::kEtherType.start);
@@ -69,9 +70,6 @@ class EthernetFrame {
   std::string_view bytes() const { return bytes_; }
 
  private:
-  std::string_view Slice(Field f) const {
-    return bytes_.substr(f.start, f.size());
-  }
   std::string_view bytes_;
 };
 

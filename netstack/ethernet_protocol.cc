@@ -15,7 +15,11 @@ absl::Status EthernetProtocol::AddProto(uint32_t ethertype,
     return absl::InvalidArgumentError(
         absl::StrCat("Added protocol for ethertype ", ethertype, " is null"));
   }
-  protos_[static_cast<uint16_t>(ethertype)].push_back(proto);
+  std::unique_ptr<std::vector<RawPacketProtocol*>>& list =
+      protos_[static_cast<uint16_t>(ethertype)];
+  if (list == nullptr)
+    list = std::make_unique<std::vector<RawPacketProtocol*>>();
+  list->push_back(proto);
   return absl::OkStatus();
 }
 
@@ -36,7 +40,7 @@ void EthernetProtocol::DatagramReceived(std::string_view frame, bool partial) {
                     .source = view.source(),
                     .protocol = view.ethertype()};
   // By index: a handler may AddProto() and grow the vector.
-  const std::vector<RawPacketProtocol*>& protos = it->second;
+  const std::vector<RawPacketProtocol*>& protos = *it->second;
   for (size_t i = 0; i < protos.size(); ++i) {
     protos[i]->DatagramReceived(view.payload(), link);
   }

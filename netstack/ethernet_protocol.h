@@ -15,11 +15,12 @@
 #define STANDIN_NETSTACK_ETHERNET_PROTOCOL_H_
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "absl/base/attributes.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "standin/netstack/drop_reason.h"
 #include "standin/netstack/raw.h"
@@ -46,9 +47,11 @@ class EthernetProtocol {
   const DropCounts& drops() const { return drops_; }
 
  private:
-  // std::unordered_map: references stay valid if a handler adds a protocol
-  // during dispatch.
-  std::unordered_map<uint16_t, std::vector<RawPacketProtocol*>> protos_;
+  // The lists are boxed so that a handler may AddProto() during dispatch
+  // (rehashing the map) without invalidating the list being walked.
+  absl::flat_hash_map<uint16_t,
+                      std::unique_ptr<std::vector<RawPacketProtocol*>>>
+      protos_;
   DropCounts drops_;
 };
 

@@ -8,6 +8,28 @@
 #include "standin/netstack/checksum.h"
 
 namespace standin::netstack {
+namespace {
+
+// Whether the `size`-byte header at `p` sums to 0xffff. The common 20-byte
+// header is summed inline: two 8-byte and one 4-byte load.
+bool HeaderChecksumIsValid(const char* p, size_t size) {
+  if (size != Ipv4Packet::kMinHeaderSize) {
+    return InternetChecksum(std::string_view(p, size)) == 0;
+  }
+  uint64_t a, b;
+  uint32_t c;
+  std::memcpy(&a, p, 8);
+  std::memcpy(&b, p + 8, 8);
+  std::memcpy(&c, p + 16, 4);
+  unsigned __int128 sum = static_cast<unsigned __int128>(a) + b + c;
+  uint64_t folded =
+      static_cast<uint64_t>(sum) + static_cast<uint64_t>(sum >> 64);
+  folded += folded < static_cast<uint64_t>(sum);  // end-around carry
+  // Folding is byte-order independent, so no swap is needed to test 0xffff.
+  return internal::Fold64(folded) == 0xffff;
+}
+
+}  // namespace
 
 DropReason Ipv4Packet::Check(std::string_view bytes, Ipv4Packet* out) {
   if (bytes.size() < kMinHeaderSize) return DropReason::kIpv4TooShort;
@@ -23,7 +45,7 @@ DropReason Ipv4Packet::Check(std::string_view bytes, Ipv4Packet* out) {
   if (total_length > bytes.size()) {
     return DropReason::kIpv4TotalLengthBeyondBuffer;
   }
-  if (InternetChecksum(bytes.substr(0, header_length)) != 0) {
+  if (!HeaderChecksumIsValid(bytes.data(), header_length)) {
     return DropReason::kIpv4BadChecksum;
   }
   out->bytes_ = bytes.substr(0, total_length);  // trims link-layer padding
@@ -131,12 +153,23 @@ void Ipv4Header::Emit(char* out) const {
   StoreBe16(out + ipv4_field::kFlagsFragmentOffset.start, flags);
   out[ipv4_field::kTtl.start] = static_cast<char>(ttl);
   out[ipv4_field::kProtocol.start] = static_cast<char>(protocol);
-  StoreBe16(out + ipv4_field::kChecksum.start, 0);
   StoreBe32(out + ipv4_field::kSource.start, source.value());
   StoreBe32(out + ipv4_field::kDestination.start, destination.value());
   std::memcpy(out + ipv4_field::kOptionsStart, options.data(), options.size());
-  StoreBe16(out + ipv4_field::kChecksum.start,
-            InternetChecksum(std::string_view(out, header_size())));
+  // The checksum is summed from the field values, not re-read from `out`:
+  // loading words just written as bytes and halves stalls store forwarding.
+  uint32_t sum = ((0x40u | (header_size() / 4)) << 8 | tos) + total +
+                 identification + flags + (uint32_t{ttl} << 8 | protocol) +
+                 (source.value() >> 16) + (source.value() & 0xffff) +
+                 (destination.value() >> 16) + (destination.value() & 0xffff);
+  uint16_t folded;
+  if (options.empty()) {
+    sum = (sum & 0xffff) + (sum >> 16);
+    folded = static_cast<uint16_t>((sum & 0xffff) + (sum >> 16));
+  } else {
+    folded = OnesComplementSum(options, sum);
+  }
+  StoreBe16(out + ipv4_field::kChecksum.start, static_cast<uint16_t>(~folded));
 }
 
 }  // namespace standin::netstack

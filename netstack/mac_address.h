@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -30,6 +31,13 @@ class MacAddress {
       : octets_(octets) {}
   // The address whose wire bytes are `bytes`; dies unless it is 6 bytes.
   static MacAddress FromBytes(std::string_view bytes);
+  // The address whose 6 wire bytes start at `wire`. Inline, for the receive
+  // path: the copy lands straight in the caller's object.
+  static MacAddress FromWire(const char* wire) {
+    MacAddress mac;
+    std::memcpy(mac.octets_.data(), wire, kSize);
+    return mac;
+  }
   // Parses "aa:bb:cc:dd:ee:ff" (or '-' separated); InvalidArgument naming
   // the text otherwise.
   static absl::StatusOr<MacAddress> Parse(std::string_view text);

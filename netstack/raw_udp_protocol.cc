@@ -6,6 +6,18 @@
 #include "standin/netstack/udp.h"
 
 namespace standin::netstack {
+namespace {
+
+Address SenderAddress(Ipv4Address ip, uint16_t port) {
+  char host[Ipv4Address::kMaxTextSize];
+  return IPv4Address{
+      .kind = IPv4Address::Kind::kUdp,
+      .host = std::string(host, ip.FormatTo(host)),
+      .port = port,
+  };
+}
+
+}  // namespace
 
 absl::Status RawUdpProtocol::AddProto(uint32_t port, DatagramProtocol* proto) {
   if (port > 0xffff) {
@@ -16,7 +28,11 @@ absl::Status RawUdpProtocol::AddProto(uint32_t port, DatagramProtocol* proto) {
     return absl::InvalidArgumentError(
         absl::StrCat("Added protocol for port ", port, " is null"));
   }
-  protos_[static_cast<uint16_t>(port)].push_back(proto);
+  std::unique_ptr<std::vector<DatagramProtocol*>>& list =
+      protos_[static_cast<uint16_t>(port)];
+  if (list == nullptr)
+    list = std::make_unique<std::vector<DatagramProtocol*>>();
+  list->push_back(proto);
   return absl::OkStatus();
 }
 
@@ -38,17 +54,25 @@ void RawUdpProtocol::DatagramReceived(std::string_view payload,
     drops_.Add(DropReason::kNoProtocol);
     return;
   }
-  char host[Ipv4Address::kMaxTextSize];
-  const Address from = IPv4Address{
-      .kind = IPv4Address::Kind::kUdp,
-      .host = std::string(host, ip.source.FormatTo(host)),
-      .port = udp.source_port(),
-  };
-  // By index: a handler may AddProto() and grow the vector.
-  const std::vector<DatagramProtocol*>& protos = it->second;
-  for (size_t i = 0; i < protos.size(); ++i) {
-    protos[i]->DatagramReceived(udp.payload(), from);
+  Address nested_from;
+  const Address* from = &cached_from_;
+  if (dispatch_depth_ > 0) {
+    nested_from = SenderAddress(ip.source, udp.source_port());
+    from = &nested_from;
+  } else if (!cache_valid_ || cached_ip_ != ip.source ||
+             cached_port_ != udp.source_port()) {
+    cached_from_ = SenderAddress(ip.source, udp.source_port());
+    cached_ip_ = ip.source;
+    cached_port_ = udp.source_port();
+    cache_valid_ = true;
   }
+  // By index: a handler may AddProto() and grow the list.
+  const std::vector<DatagramProtocol*>& protos = *it->second;
+  ++dispatch_depth_;
+  for (size_t i = 0; i < protos.size(); ++i) {
+    protos[i]->DatagramReceived(udp.payload(), *from);
+  }
+  --dispatch_depth_;
 }
 
 }  // namespace standin::netstack

@@ -19,11 +19,12 @@
 #define STANDIN_NETSTACK_RAW_UDP_PROTOCOL_H_
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "absl/base/attributes.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "standin/netstack/drop_reason.h"
 #include "standin/netstack/raw.h"
@@ -50,10 +51,19 @@ class RawUdpProtocol : public RawDatagramProtocol {
   const DropCounts& drops() const { return drops_; }
 
  private:
-  // std::unordered_map: references stay valid if a handler adds a protocol
-  // during dispatch.
-  std::unordered_map<uint16_t, std::vector<DatagramProtocol*>> protos_;
+  // The lists are boxed so that a handler may AddProto() during dispatch
+  // (rehashing the map) without invalidating the list being walked.
+  absl::flat_hash_map<uint16_t, std::unique_ptr<std::vector<DatagramProtocol*>>>
+      protos_;
   DropCounts drops_;
+  // The last sender as an Address, reused while it repeats, so a flow costs
+  // no text formatting per datagram. Not used by a nested dispatch (a handler
+  // that feeds this protocol again), which must not overwrite it.
+  Address cached_from_;
+  Ipv4Address cached_ip_;
+  uint16_t cached_port_ = 0;
+  bool cache_valid_ = false;
+  int dispatch_depth_ = 0;
 };
 
 }  // namespace standin::netstack

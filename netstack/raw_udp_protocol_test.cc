@@ -160,6 +160,32 @@ TEST(RawUdpProtocolTest, ChecksummedDatagramIsVerifiedAgainstTheIpAddresses) {
   EXPECT_EQ(proto.drops()[DropReason::kUdpBadChecksum], 1u);
 }
 
+TEST(RawUdpProtocolTest, NestedDispatchKeepsEachSenderAddress) {
+  // A handler that feeds the same RawUdpProtocol again (a loopback test
+  // double might) must not change the address the outer dispatch reports.
+  RawUdpProtocol proto;
+  class Reflector : public DatagramProtocol {
+   public:
+    explicit Reflector(RawUdpProtocol* udp) : udp_(udp) {}
+    void DatagramReceived(std::string_view data, const Address&) override {
+      if (data == "ping") {
+        udp_->DatagramReceived(BuildUdp(0x33FE, 0xB050, "pong"),
+                               From(kOtherHost));
+      }
+    }
+    RawUdpProtocol* udp_;
+  } reflector(&proto);
+  RecordingProtocol outer, inner;
+  ASSERT_TRUE(proto.AddProto(0xF00F, &reflector).ok());
+  ASSERT_TRUE(proto.AddProto(0xF00F, &outer).ok());
+  ASSERT_TRUE(proto.AddProto(0xB050, &inner).ok());
+  proto.DatagramReceived(BuildUdp(0x43A2, 0xF00F, "ping"), From(kTestHost));
+  proto.DatagramReceived(BuildUdp(0x43A2, 0xF00F, "again"), From(kTestHost));
+  EXPECT_THAT(outer.received, ElementsAre(Expect("ping", kTestHost, 0x43A2),
+                                          Expect("again", kTestHost, 0x43A2)));
+  EXPECT_THAT(inner.received, ElementsAre(Expect("pong", kOtherHost, 0x33FE)));
+}
+
 TEST(RawUdpProtocolTest, FragmentsAreNotDeliveredAsWholeDatagrams) {
   RawUdpProtocol proto;
   RecordingProtocol p1;

@@ -8,19 +8,15 @@ namespace standin::netstack {
 namespace {
 
 // The ones'-complement sum of the pseudo-header and `datagram` (including
-// whatever its checksum field holds).
+// whatever its checksum field holds). The pseudo-header is summed as
+// integers, not laid out in a buffer: one pass over the datagram, no copy.
 uint16_t PseudoHeaderSum(Ipv4Address source, Ipv4Address destination,
                          std::string_view datagram) {
-  char pseudo[12];
-  StoreBe32(pseudo, source.value());
-  StoreBe32(pseudo + 4, destination.value());
-  pseudo[8] = 0;
-  pseudo[9] = static_cast<char>(kIpProtocolUdp);
-  StoreBe16(pseudo + 10, static_cast<uint16_t>(datagram.size()));
-  ChecksumAccumulator acc;
-  acc.Add(std::string_view(pseudo, sizeof(pseudo)));
-  acc.Add(datagram);
-  return acc.Sum();
+  uint32_t pseudo = (source.value() >> 16) + (source.value() & 0xffff) +
+                    (destination.value() >> 16) +
+                    (destination.value() & 0xffff) + kIpProtocolUdp +
+                    static_cast<uint32_t>(datagram.size());
+  return OnesComplementSum(datagram, pseudo);
 }
 
 }  // namespace
@@ -37,6 +33,21 @@ uint16_t UdpChecksum(Ipv4Address source, Ipv4Address destination,
   sum = (sum & 0xffff) + (sum >> 16);
   sum = (sum & 0xffff) + (sum >> 16);
   uint16_t check = static_cast<uint16_t>(~sum);
+  return check == 0 ? 0xffff : check;
+}
+
+uint16_t UdpChecksum(Ipv4Address source, Ipv4Address destination,
+                     uint16_t source_port, uint16_t destination_port,
+                     std::string_view payload) {
+  // The header words are summed from the field values, never re-read from a
+  // buffer just written (loading words written as bytes and halves stalls
+  // store forwarding); only the payload is read.
+  uint32_t length = static_cast<uint32_t>(payload.size() + UdpHeader::kSize);
+  uint32_t sum = (source.value() >> 16) + (source.value() & 0xffff) +
+                 (destination.value() >> 16) + (destination.value() & 0xffff) +
+                 kIpProtocolUdp + length +  // pseudo-header
+                 source_port + destination_port + length;
+  uint16_t check = static_cast<uint16_t>(~OnesComplementSum(payload, sum));
   return check == 0 ? 0xffff : check;
 }
 
@@ -137,9 +148,11 @@ void UdpHeader::EmitWithoutChecksum(char* datagram, size_t size) const {
 
 void UdpHeader::EmitWithChecksum(Ipv4Address source, Ipv4Address destination,
                                  char* datagram, size_t size) const {
-  EmitWithoutChecksum(datagram, size);
-  StoreBe16(datagram + udp_field::kChecksum.start,
-            UdpChecksum(source, destination, std::string_view(datagram, size)));
+  UdpHeader h = *this;
+  h.length = static_cast<uint16_t>(size);
+  h.checksum = UdpChecksum(source, destination, source_port, destination_port,
+                           std::string_view(datagram + kSize, size - kSize));
+  h.Emit(datagram);
 }
 
 }  // namespace standin::netstack

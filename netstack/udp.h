@@ -45,6 +45,12 @@ inline constexpr size_t kPayloadStart = 8;
 uint16_t UdpChecksum(Ipv4Address source, Ipv4Address destination,
                      std::string_view datagram);
 
+// The same from the header fields and the payload alone, for a builder that
+// has not laid the datagram out yet.
+uint16_t UdpChecksum(Ipv4Address source, Ipv4Address destination,
+                     uint16_t source_port, uint16_t destination_port,
+                     std::string_view payload);
+
 // A validated, non-owning view of one UDP datagram, trimmed to its length.
 class UdpDatagram {
  public:
