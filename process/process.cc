@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
@@ -92,19 +93,113 @@ class ChildPipe : public FileDescriptor {
   int fd_;
 };
 
-// Watches the pidfd: readable once the child has exited.
+// SIGCHLD delivery for Processes that cannot use a pidfd (kernels before
+// 5.3, or Reaping::kSigchld): a process-wide handler writes a byte to every
+// registered self-pipe; each such Process then tries waitpid() on its own
+// pid. The table is fixed-size and lock-free so the handler stays
+// async-signal-safe.
+constexpr int kMaxSigchldSlots = 64;
+std::atomic<int> g_sigchld_fds[kMaxSigchldSlots];
+struct sigaction g_previous_sigchld;
+std::atomic<bool> g_sigchld_installed{false};
+
+void OnSigchld(int signo, siginfo_t* info, void* context) {
+  const int saved_errno = errno;
+  for (auto& slot : g_sigchld_fds) {
+    const int fd = slot.load(std::memory_order_acquire);
+    if (fd > 0) {
+      ssize_t ignored = ::write(fd, "c", 1);  // EAGAIN: a wakeup is pending.
+      (void)ignored;
+    }
+  }
+  // Whoever had SIGCHLD before us still gets it.
+  if ((g_previous_sigchld.sa_flags & SA_SIGINFO) != 0) {
+    if (g_previous_sigchld.sa_sigaction != nullptr) {
+      g_previous_sigchld.sa_sigaction(signo, info, context);
+    }
+  } else if (g_previous_sigchld.sa_handler != SIG_DFL &&
+             g_previous_sigchld.sa_handler != SIG_IGN) {
+    g_previous_sigchld.sa_handler(signo);
+  }
+  errno = saved_errno;
+}
+
+// One Process's self-pipe, registered in the table while it lives.
+class SigchldWakeup {
+ public:
+  static absl::StatusOr<std::unique_ptr<SigchldWakeup>> Create() {
+    if (!g_sigchld_installed.exchange(true)) {
+      for (auto& slot : g_sigchld_fds) slot.store(-1);
+      struct sigaction action;
+      std::memset(&action, 0, sizeof(action));
+      action.sa_sigaction = OnSigchld;
+      action.sa_flags = SA_SIGINFO | SA_RESTART | SA_NOCLDSTOP;
+      sigemptyset(&action.sa_mask);
+      if (::sigaction(SIGCHLD, &action, &g_previous_sigchld) != 0) {
+        g_sigchld_installed = false;
+        return ErrnoStatus(errno, "sigaction(SIGCHLD)");
+      }
+    }
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+      return ErrnoStatus(errno, "pipe2 for SIGCHLD");
+    }
+    std::unique_ptr<SigchldWakeup> wakeup(new SigchldWakeup(fds[0], fds[1]));
+    for (int i = 0; i < kMaxSigchldSlots; ++i) {
+      int expected = -1;
+      if (g_sigchld_fds[i].compare_exchange_strong(expected, fds[1])) {
+        wakeup->slot_ = i;
+        // Check once on the first turn: the child may have exited before
+        // this slot existed.
+        wakeup->Wake();
+        return wakeup;
+      }
+    }
+    return absl::ResourceExhaustedError(
+        absl::StrCat("more than ", kMaxSigchldSlots,
+                     " children reaped through SIGCHLD at once"));
+  }
+  ~SigchldWakeup() {
+    if (slot_ >= 0) g_sigchld_fds[slot_].store(-1);
+    ::close(read_fd_);
+    ::close(write_fd_);
+  }
+  int read_fd() const { return read_fd_; }
+  void Wake() {
+    ssize_t ignored = ::write(write_fd_, "c", 1);
+    (void)ignored;
+  }
+  void Drain() {
+    char buffer[64];
+    while (::read(read_fd_, buffer, sizeof(buffer)) > 0) {
+    }
+  }
+
+ private:
+  SigchldWakeup(int read_fd, int write_fd)
+      : read_fd_(read_fd), write_fd_(write_fd) {}
+  int read_fd_;
+  int write_fd_;
+  int slot_ = -1;
+};
+
+// Watches for the child's exit: the pidfd (readable once it exited) or,
+// without one, the SIGCHLD self-pipe.
 class ExitWatcher : public Selectable {
  public:
-  ExitWatcher(Process* owner, int pidfd, int pid)
-      : owner_(owner), pidfd_(pidfd), pid_(pid) {}
-  int fileno() const override { return pidfd_; }
+  ExitWatcher(Process* owner, int pidfd, SigchldWakeup* wakeup, int pid)
+      : owner_(owner), pidfd_(pidfd), wakeup_(wakeup), pid_(pid) {}
+  int fileno() const override {
+    return pidfd_ >= 0 ? pidfd_ : wakeup_->read_fd();
+  }
   absl::Status DoRead() override {
+    if (pidfd_ < 0) wakeup_->Drain();
     int wait_status = 0;
     pid_t reaped;
     do {
       reaped = ::waitpid(pid_, &wait_status, WNOHANG);
     } while (reaped < 0 && errno == EINTR);
-    if (reaped == 0) return absl::OkStatus();  // Not yet (spurious wakeup).
+    if (reaped == 0) return absl::OkStatus();  // Not yet (another child).
     if (reaped < 0) {
       // Someone else reaped it (e.g. SIGCHLD set to SIG_IGN): it is gone,
       // but how it ended is not ours to know.
@@ -119,6 +214,7 @@ class ExitWatcher : public Selectable {
  private:
   Process* owner_;
   int pidfd_;
+  SigchldWakeup* wakeup_;
   int pid_;
 };
 
@@ -330,6 +426,15 @@ absl::StatusOr<std::unique_ptr<Process>> Process::Spawn(
   }
   const char* cwd = options.cwd.has_value() ? options.cwd->c_str() : nullptr;
 
+  std::unique_ptr<process_internal::SigchldWakeup> wakeup;
+  if (options.reaping == Reaping::kSigchld) {
+    // Registered before fork(), so the child's SIGCHLD cannot be missed.
+    absl::StatusOr<std::unique_ptr<process_internal::SigchldWakeup>> created =
+        process_internal::SigchldWakeup::Create();
+    if (!created.ok()) return created.status();
+    wakeup = *std::move(created);
+  }
+
   const pid_t pid = ::fork();
   if (pid < 0) {
     return ErrnoStatus(
@@ -368,19 +473,29 @@ absl::StatusOr<std::unique_ptr<Process>> Process::Spawn(
                        absl::StrCat("cannot execute \"", *executable, "\""));
   }
 
-  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  if (pidfd < 0) {
-    const int err = errno;
-    ::kill(pid, SIGKILL);
-    int ignored;
-    while (::waitpid(pid, &ignored, 0) < 0 && errno == EINTR) {
+  int pidfd = -1;
+  if (wakeup == nullptr) {
+    pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    if (pidfd < 0) {
+      // No pidfd (Linux before 5.3, or a seccomp filter): fall back to
+      // SIGCHLD. The wakeup starts with a byte queued, so an exit that
+      // happened before it existed is still noticed on the first turn.
+      absl::StatusOr<std::unique_ptr<process_internal::SigchldWakeup>> created =
+          process_internal::SigchldWakeup::Create();
+      if (!created.ok()) {
+        ::kill(pid, SIGKILL);
+        int ignored;
+        while (::waitpid(pid, &ignored, 0) < 0 && errno == EINTR) {
+        }
+        return created.status();
+      }
+      wakeup = *std::move(created);
     }
-    return ErrnoStatus(err, "pidfd_open (Process needs Linux 5.3 or later)");
   }
-  ::fcntl(pidfd, F_SETFD, FD_CLOEXEC);  // pidfd_open sets it; be sure.
 
-  std::unique_ptr<Process> process(
-      new Process(reactor, protocol, pid, pidfd, *std::move(executable)));
+  std::unique_ptr<Process> process(new Process(reactor, protocol, pid, pidfd,
+                                               std::move(wakeup),
+                                               *std::move(executable)));
   for (const auto& [child_fd, pair] : ends) {
     closer.Release(pair.first);
     process->pipes_[child_fd] = std::make_unique<ChildPipe>(
@@ -388,34 +503,42 @@ absl::StatusOr<std::unique_ptr<Process>> Process::Spawn(
         reactor);
   }
   reactor->AddReader(process->watcher_.get());
+  process->watching_ = true;
   if (protocol != nullptr) protocol->MakeConnection(process.get());
   return process;
 }
 
 Process::Process(Reactor* reactor, ProcessProtocol* protocol, int pid,
-                 int pidfd, std::string executable)
+                 int pidfd,
+                 std::unique_ptr<process_internal::SigchldWakeup> wakeup,
+                 std::string executable)
     : reactor_(reactor),
       protocol_(protocol),
       pid_(pid),
       pidfd_(pidfd),
+      wakeup_(std::move(wakeup)),
       executable_(std::move(executable)),
-      watcher_(std::make_unique<ExitWatcher>(this, pidfd, pid)) {}
+      watcher_(std::make_unique<ExitWatcher>(this, pidfd, wakeup_.get(), pid)) {
+}
 
 Process::~Process() {
   alive_.reset();
-  if (pidfd_ >= 0) {
+  if (watching_) {
     reactor_->RemoveReader(watcher_.get());
-    if (pid_.has_value()) {
-      // Still running (or an unreaped zombie): end it and reap it here,
-      // because nobody will be watching any more.
-      ::syscall(SYS_pidfd_send_signal, pidfd_, SIGKILL, nullptr, 0);
-      int ignored;
-      while (::waitpid(*pid_, &ignored, 0) < 0 && errno == EINTR) {
-      }
-    }
-    ::close(pidfd_);
-    pidfd_ = -1;
+    watching_ = false;
   }
+  if (pid_.has_value()) {
+    // Still running (or an unreaped zombie): end it and reap it here,
+    // because nobody will be watching any more. The pid is still ours
+    // (unreaped), so kill() cannot hit another process.
+    ::kill(*pid_, SIGKILL);
+    int ignored;
+    while (::waitpid(*pid_, &ignored, 0) < 0 && errno == EINTR) {
+    }
+  }
+  if (pidfd_ >= 0) ::close(pidfd_);
+  pidfd_ = -1;
+  wakeup_.reset();
   pipes_.clear();  // Each detaches from the reactor and closes its fd.
 }
 
@@ -443,7 +566,8 @@ void Process::OnPipeLost(int child_fd) {
 
 void Process::OnReaped(absl::Status status) {
   reactor_->RemoveReader(watcher_.get());
-  ::close(pidfd_);
+  watching_ = false;
+  if (pidfd_ >= 0) ::close(pidfd_);
   pidfd_ = -1;
   pid_.reset();  // The pid may be reused from now on: never signal it.
   exit_status_ = status;
@@ -502,22 +626,32 @@ absl::Status Process::SignalProcess(int signo) {
   if (!pid_.has_value()) {
     return absl::FailedPreconditionError("process exited already");
   }
-  // Exited but not reaped yet: the pidfd is readable. Signalling the zombie
-  // would be harmless, but the contract is "after exit".
-  struct pollfd exited = {pidfd_, POLLIN, 0};
-  if (::poll(&exited, 1, 0) > 0) {
-    return absl::FailedPreconditionError("process exited already");
-  }
-  // Through the pidfd: it names this child even if the pid were reused.
-  if (::syscall(SYS_pidfd_send_signal, pidfd_, signo, nullptr, 0) != 0) {
-    if (errno == ESRCH) {
-      // Exited, not reaped yet: the reap is on its way.
+  if (pidfd_ >= 0) {
+    // Exited but not reaped yet: the pidfd is readable. Signalling the
+    // zombie would be harmless, but the contract is "after exit".
+    struct pollfd exited = {pidfd_, POLLIN, 0};
+    if (::poll(&exited, 1, 0) > 0) {
       return absl::FailedPreconditionError("process exited already");
     }
-    return ErrnoStatus(errno, absl::StrCat("cannot send signal ", signo,
-                                           " to process ", *pid_));
+    // Through the pidfd: it names this child even if the pid were reused.
+    if (::syscall(SYS_pidfd_send_signal, pidfd_, signo, nullptr, 0) == 0) {
+      return absl::OkStatus();
+    }
+  } else {
+    // Without a pidfd: the pid is ours until we reap it, which has not
+    // happened (pid_ is set), so kill() reaches our child or its zombie.
+    siginfo_t info{};
+    if (::waitid(P_PID, *pid_, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        info.si_pid != 0) {
+      return absl::FailedPreconditionError("process exited already");
+    }
+    if (::kill(*pid_, signo) == 0) return absl::OkStatus();
   }
-  return absl::OkStatus();
+  if (errno == ESRCH) {
+    return absl::FailedPreconditionError("process exited already");
+  }
+  return ErrnoStatus(
+      errno, absl::StrCat("cannot send signal ", signo, " to process ", *pid_));
 }
 
 void Process::PauseProducing() {

@@ -24,7 +24,8 @@
 //   (*child)->CloseStdin();
 //   while (!protocol.ended) (void)reactor.RunOnce(absl::Seconds(1));
 //
-// Spawn() needs Linux 5.3 or later (pidfd_open). It uses fork(): call it
+// Without pidfds (Linux before 5.3) the exit is noticed through SIGCHLD
+// instead (see Reaping). Spawn() uses fork(): call it
 // from the reactor's thread; other threads' locks are not touched in the
 // child, which only calls async-signal-safe functions before exec.
 #ifndef STANDIN_PROCESS_PROCESS_H_
@@ -51,10 +52,21 @@ namespace standin {
 namespace process_internal {
 class ChildPipe;
 class ExitWatcher;
+class SigchldWakeup;
 }  // namespace process_internal
 
 class Process : public ProcessTransport {
  public:
+  // How the child's exit is noticed.
+  enum class Reaping {
+    // A pidfd on the reactor (Linux 5.3+); SIGCHLD when there is none.
+    kAuto,
+    // SIGCHLD: a process-wide handler (chaining any previous one) wakes a
+    // self-pipe on the reactor, then waitpid() on this child's pid. For old
+    // kernels; forcing it lets tests cover the fallback.
+    kSigchld,
+  };
+
   struct Options {
     // The program and its arguments. argv[0] is run: searched on PATH (from
     // `env` when it sets PATH, else ours) when it contains no '/'.
@@ -71,6 +83,7 @@ class Process : public ProcessTransport {
     // Child fds that share one of our descriptors instead (child fd ->
     // our fd), e.g. {{2, 2}} passes our stderr through. Not watched.
     std::map<int, int> inherited_fds;
+    Reaping reaping = Reaping::kAuto;
   };
 
   // Starts the child and connects `protocol` (MakeConnection(), so
@@ -126,6 +139,7 @@ class Process : public ProcessTransport {
   friend class process_internal::ExitWatcher;
 
   Process(Reactor* reactor, ProcessProtocol* protocol, int pid, int pidfd,
+          std::unique_ptr<process_internal::SigchldWakeup> wakeup,
           std::string executable);
 
   // From the pipes and the exit watcher.
@@ -138,12 +152,14 @@ class Process : public ProcessTransport {
   Reactor* reactor_;
   ProcessProtocol* protocol_;
   std::optional<int> pid_;
-  int pidfd_ = -1;
+  int pidfd_ = -1;  // -1 when reaping through SIGCHLD.
+  std::unique_ptr<process_internal::SigchldWakeup> wakeup_;
   std::string executable_;
   std::map<int, std::unique_ptr<process_internal::ChildPipe>> pipes_;
   std::set<int> closed_by_us_;
   std::unique_ptr<process_internal::ExitWatcher> watcher_;
   std::optional<absl::Status> exit_status_;
+  bool watching_ = false;  // watcher_ is registered with the reactor.
   bool paused_ = false;
   bool ended_ = false;
   // Expires when this is destroyed, so a callback path can tell whether

@@ -1,6 +1,7 @@
 // Runs the process conformance suite (testutil/process_conformance.h)
 // against FakeProcessTransport with a scripted child and against the real
-// Process with /bin/sh, cat and sleep on an EpollReactor. The real harness
+// Process with /bin/sh, cat and sleep on an EpollReactor, reaping through a
+// pidfd and (the fallback for old kernels) through SIGCHLD. The real harness
 // also checks, after every test, that no child is left unreaped and no
 // descriptor leaked.
 #include "standin/testutil/process_conformance.h"
@@ -121,8 +122,10 @@ class FakeHarness {
   std::vector<Child> children_;
 };
 
-// Real children on a real reactor. Waits are for reactor events only; the
-// 30 s deadline is a failsafe against a hung test, never a synchronisation.
+// Real children on a real reactor, their exits noticed as `kReaping` says.
+// Waits are for reactor events only; the 30 s deadline is a failsafe
+// against a hung test, never a synchronisation.
+template <Process::Reaping kReaping>
 class RealHarness {
  public:
   RealHarness() = default;
@@ -136,6 +139,7 @@ class RealHarness {
   ProcessTransport* Start(ProcessRecorder* recorder,
                           const ChildScript& script) {
     Process::Options options;
+    options.reaping = kReaping;
     const std::string sh = "/bin/sh";
     switch (script.kind) {
       case ChildScript::Kind::kCat:
@@ -197,7 +201,9 @@ class RealHarness {
 }  // namespace
 
 namespace testutil {
-using Harnesses = ::testing::Types<FakeHarness, RealHarness>;
+using PidfdHarness = RealHarness<Process::Reaping::kAuto>;
+using SigchldHarness = RealHarness<Process::Reaping::kSigchld>;
+using Harnesses = ::testing::Types<FakeHarness, PidfdHarness, SigchldHarness>;
 INSTANTIATE_TYPED_TEST_SUITE_P(FakeAndReal, ProcessConformanceTest, Harnesses);
 }  // namespace testutil
 

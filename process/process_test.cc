@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -254,6 +255,42 @@ TEST_F(ProcessTest, SignalAfterExitBeforeReapIsFailedPrecondition) {
   EXPECT_TRUE(IsProcessDone(*recorder_.ended()));
 }
 
+TEST_F(ProcessTest, SigchldFallbackAlsoRefusesToSignalAnExitedChild) {
+  auto child =
+      Spawn({.argv = {"/bin/true"}, .reaping = Process::Reaping::kSigchld});
+  ASSERT_TRUE(child.ok()) << child.status();
+  siginfo_t info{};
+  ASSERT_EQ(::waitid(P_PID, *(*child)->pid(), &info, WEXITED | WNOWAIT), 0);
+  EXPECT_EQ((*child)->SignalProcess("TERM").code(),
+            absl::StatusCode::kFailedPrecondition);
+  RunUntilEnded();
+  EXPECT_EQ((*child)->pid(), std::nullopt);
+  EXPECT_EQ((*child)->SignalProcess("TERM").code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(ProcessTest, SigchldFallbackReapsManyChildrenAtOnce) {
+  // One SIGCHLD may stand for several exits; each Process checks its own.
+  std::vector<std::unique_ptr<Process>> children;
+  std::vector<ProcessRecorder> recorders(8);
+  for (ProcessRecorder& recorder : recorders) {
+    auto child = Process::Spawn(&reactor_, &recorder,
+                                {.argv = {"/bin/sh", "-c", "exit 7"},
+                                 .reaping = Process::Reaping::kSigchld});
+    ASSERT_TRUE(child.ok()) << child.status();
+    children.push_back(*std::move(child));
+  }
+  RunUntil([&] {
+    for (const ProcessRecorder& r : recorders) {
+      if (!r.ended().has_value()) return false;
+    }
+    return true;
+  });
+  for (const ProcessRecorder& r : recorders) {
+    EXPECT_EQ(ExitCodeOf(*r.ended()), 7);
+  }
+}
+
 TEST_F(ProcessTest, DestroyingARunningProcessKillsAndReapsIt) {
   auto child = Spawn({.argv = {"sleep", "1000"}});
   ASSERT_TRUE(child.ok()) << child.status();
@@ -264,6 +301,16 @@ TEST_F(ProcessTest, DestroyingARunningProcessKillsAndReapsIt) {
   EXPECT_EQ(errno, ECHILD);
   // The protocol is not told: only ConnectionMade() ever ran.
   EXPECT_EQ(recorder_.calls().size(), 1u);
+}
+
+TEST_F(ProcessTest, DestroyingARunningSigchldProcessKillsAndReapsIt) {
+  auto child =
+      Spawn({.argv = {"sleep", "1000"}, .reaping = Process::Reaping::kSigchld});
+  ASSERT_TRUE(child.ok()) << child.status();
+  const int pid = *(*child)->pid();
+  child->reset();
+  int status;
+  EXPECT_EQ(::waitpid(pid, &status, WNOHANG), -1);
 }
 
 TEST_F(ProcessTest, ProtocolMayDestroyTheProcessInProcessEnded) {
