@@ -17,7 +17,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "standin/process/process_status.h"
 #include "standin/process/signal_names.h"
 #include "standin/transport/file_descriptor.h"
