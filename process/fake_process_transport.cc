@@ -194,6 +194,12 @@ void FakeProcessTransport::CloseChildFD(int child_fd) {
 absl::Status FakeProcessTransport::WriteToChild(int child_fd,
                                                 std::string_view data) {
   auto it = pipes_.find(child_fd);
+  // After our own CloseChildFD() writes are dropped, whether or not the
+  // pipe is gone yet (the real Process closes it on a later turn).
+  if (it != pipes_.end() && it->second.kind == ChildFdKind::kToChild &&
+      closed_child_fds_.count(child_fd) != 0) {
+    return absl::OkStatus();
+  }
   if (it == pipes_.end() || it->second.lost) {
     return absl::NotFoundError("child fd " + std::to_string(child_fd) +
                                " is not mapped (or its pipe is closed)");
@@ -202,7 +208,6 @@ absl::Status FakeProcessTransport::WriteToChild(int child_fd,
     return absl::InvalidArgumentError("child fd " + std::to_string(child_fd) +
                                       " is written by the child, not by us");
   }
-  if (closed_child_fds_.count(child_fd) != 0) return absl::OkStatus();
   if (child_fd == 0) {
     StringTransport::Write(data);
   } else {

@@ -281,6 +281,9 @@ void Process::CloseChildFD(int child_fd) {
 }
 
 absl::Status Process::WriteToChild(int child_fd, std::string_view data) {
+  // After our own CloseChildFD() writes are dropped, whether or not the
+  // pipe is gone yet.
+  if (closed_by_us_.count(child_fd) != 0) return absl::OkStatus();
   auto it = pipes_.find(child_fd);
   if (it == pipes_.end()) {
     return absl::NotFoundError(absl::StrCat(

@@ -156,7 +156,7 @@ class Process : public ProcessTransport {
   std::unique_ptr<process_internal::SigchldWakeup> wakeup_;
   std::string executable_;
   std::map<int, std::unique_ptr<process_internal::ChildPipe>> pipes_;
-  std::set<int> closed_by_us_;
+  std::set<int> closed_by_us_;  // Only fds that had a pipe.
   std::unique_ptr<process_internal::ExitWatcher> watcher_;
   std::optional<absl::Status> exit_status_;
   bool watching_ = false;  // watcher_ is registered with the reactor.

@@ -52,9 +52,10 @@ class ProcessTransport : public virtual Transport {
   void CloseStdout() { CloseChildFD(1); }
   void CloseStderr() { CloseChildFD(2); }
 
-  // Writes to a to-child fd. NotFound when `child_fd` is not mapped (or its
-  // pipe is already gone); InvalidArgument when the child writes it rather
-  // than reads it. Bytes written after CloseChildFD() are dropped.
+  // Writes to a to-child fd. Once we called CloseChildFD() on it, the
+  // bytes are dropped (OK). Otherwise NotFound when `child_fd` is not mapped
+  // or its pipe is gone (ChildConnectionLost() came); InvalidArgument when
+  // the child writes it rather than reads it.
   ABSL_MUST_USE_RESULT virtual absl::Status WriteToChild(
       int child_fd, std::string_view data) = 0;
 

@@ -190,10 +190,14 @@ TYPED_TEST_P(ProcessConformanceTest, ClosingStdinIsEofInTheChild) {
   ASSERT_NE(child, nullptr);
   child->Write("some input that the child discards\n");
   child->CloseStdin();
+  // Dropped, not an error, before and after the pipe is gone.
+  child->Write("dropped");
+  EXPECT_TRUE(child->WriteToChild(0, "dropped").ok());
   this->RunUntilEnded();
   EXPECT_EQ(this->recorder_.out(), "eof\n");
   ASSERT_TRUE(this->recorder_.ended().has_value());
   EXPECT_TRUE(IsProcessDone(*this->recorder_.ended()));
+  EXPECT_TRUE(child->WriteToChild(0, "dropped").ok());
   // We closed stdin ourselves, so ChildConnectionLost(0) precedes the
   // child's reaction to it.
   const auto& calls = this->recorder_.calls();
@@ -253,6 +257,7 @@ TYPED_TEST_P(ProcessConformanceTest, ChildClosingStdoutEarlyIsReported) {
   ASSERT_NE(child, nullptr);
   this->RunUntil([&] { return this->recorder_.has_lost(1); });
   EXPECT_FALSE(this->recorder_.exited().has_value());
+  EXPECT_EQ(child->WriteToChild(1, "x").code(), absl::StatusCode::kNotFound);
   child->Write("more input");
   child->CloseStdin();
   this->RunUntilEnded();
