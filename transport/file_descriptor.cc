@@ -23,6 +23,9 @@ constexpr size_t kCoalesceMax = 8 * 1024;
 // A coalescing tail chunk stops growing here, so a flush can start on a
 // whole chunk and drained chunks are recycled at a sensible size.
 constexpr size_t kTailChunkLimit = 64 * 1024;
+// A fresh coalescing chunk starts this big (an idle connection with a few
+// small writes should not hold 64 KiB).
+constexpr size_t kInitialTailChunk = 4 * 1024;
 // iovec entries per flush; kSendLimit bytes in coalesced chunks need far
 // fewer.
 constexpr size_t kMaxIov = 64;
@@ -48,6 +51,8 @@ void FileDescriptor::StartConnected(bool start_reading) {
   if (protocol_ != nullptr) protocol_->MakeConnection(this);
   // MakeConnection() may have closed the connection already.
   if (start_reading && connected_ && !disconnecting_) StartReading();
+  // Writes made while connecting, or a close asked for meanwhile.
+  if (connected_ && (buffered_ > 0 || disconnecting_)) StartWriting();
 }
 
 void FileDescriptor::StartReading() {
@@ -87,7 +92,9 @@ void FileDescriptor::Append(std::string_view data) {
       chunk.clear();
     }
     if (data.size() <= kCoalesceMax) {
-      chunk.reserve(kTailChunkLimit);  // Room for the writes that follow.
+      // Room for the small writes that follow; append() doubles from here
+      // up to kTailChunkLimit.
+      chunk.reserve(kInitialTailChunk);
     }
     chunk.append(data);
     chunks_.push_back(std::move(chunk));
@@ -152,8 +159,10 @@ void FileDescriptor::Consume(size_t n) {
     }
     n -= left;
     front_offset_ = 0;
-    // Keep one drained chunk's allocation for the next Append().
-    if (front.capacity() <= 4 * kTailChunkLimit &&
+    // Keep one drained chunk's allocation for the next Append(): a steady
+    // stream then allocates nothing (and glibc does not mmap/munmap 64 KiB
+    // blocks per flush).
+    if (front.capacity() <= 2 * kTailChunkLimit &&
         front.capacity() > spare_.capacity()) {
       spare_ = std::move(front);
     }
@@ -225,6 +234,11 @@ void FileDescriptor::ConnectionLost(const absl::Status& reason) {
 }
 
 void FileDescriptor::LoseConnection() {
+  if (connecting_ && !disconnecting_) {
+    // Close once connected and flushed (StartConnected() won't read).
+    disconnecting_ = true;
+    return;
+  }
   if (!connected_ || disconnecting_) return;
   if (write_disconnected_) {
     // DoWrite() will not finish the close any more; do it now.
@@ -309,11 +323,27 @@ void FileDescriptor::HandleConnectionLost(const absl::Status& reason) {
 }
 
 absl::Status FileDescriptor::ReadChunk(int fd) {
-  if (read_buffer_.size() < kReadChunkSize) read_buffer_.resize(kReadChunkSize);
-  ssize_t n = ::read(fd, read_buffer_.data(), read_buffer_.size());
+  // One read buffer per thread, not per descriptor (thousands of idle
+  // connections cost nothing). A read nested inside another's
+  // DataReceived() (a test firing a reader from a callback) gets its own.
+  thread_local std::string shared_buffer;
+  thread_local bool shared_in_use = false;
+  std::string nested_buffer;
+  std::string& buffer = shared_in_use ? nested_buffer : shared_buffer;
+  if (buffer.size() < kReadChunkSize) buffer.resize(kReadChunkSize);
+  ssize_t n = ::read(fd, buffer.data(), buffer.size());
   if (n > 0) {
-    // The protocol may destroy this from DataReceived(); return at once.
-    HandleDataReceived(std::string_view(read_buffer_.data(), n));
+    // Marks the shared buffer busy for the call, even if it throws.
+    struct InUse {
+      bool* flag;
+      ~InUse() {
+        if (flag != nullptr) *flag = false;
+      }
+    } guard{&buffer == &shared_buffer ? &shared_in_use : nullptr};
+    if (guard.flag != nullptr) *guard.flag = true;
+    // The protocol may destroy this from DataReceived(); touch no member
+    // afterwards.
+    HandleDataReceived(std::string_view(buffer.data(), n));
     return absl::OkStatus();
   }
   if (n == 0) return ConnectionDone();

@@ -113,8 +113,9 @@ class FileDescriptor : public Selectable,
   // Stops reading; closes once the buffer is flushed (and any registered
   // producer has been unregistered: a pull producer is resumed when the
   // buffer drains, so the connection stays open while it is registered).
-  // A no-op when already disconnecting or not connected. If the write side
-  // is already closed, the connection ends now with ConnectionDone().
+  // A no-op when already disconnecting or not connected; while connecting,
+  // the close happens once connected and flushed. If the write side is
+  // already closed, the connection ends now with ConnectionDone().
   void LoseConnection() override;
   // FailedPrecondition "Cannot register two producers" when one is
   // registered. When already disconnected the producer is stopped at once.
@@ -287,7 +288,6 @@ class FileDescriptor : public Selectable,
   bool producer_paused_ = false;
 
   DelayedCall abort_call_;
-  std::string read_buffer_;
 };
 
 }  // namespace standin

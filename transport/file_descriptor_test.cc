@@ -3,6 +3,8 @@
 // internet/test/test_filedescriptor.py), so every step is deterministic.
 #include "standin/transport/file_descriptor.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
 #include <deque>
@@ -41,6 +43,7 @@ class MemoryFile : public FileDescriptor {
   Address GetPeer() const override { return UnixAddress{"peer"}; }
 
   absl::Status DoRead() override {
+    if (read_fd >= 0) return ReadChunk(read_fd);
     if (reads.empty()) return absl::OkStatus();
     absl::StatusOr<std::string> next = std::move(reads.front());
     reads.pop_front();
@@ -49,6 +52,7 @@ class MemoryFile : public FileDescriptor {
     return absl::OkStatus();
   }
 
+  int read_fd = -1;  // When set, DoRead() reads it with ReadChunk().
   size_t free_space = std::numeric_limits<size_t>::max();
   absl::Status write_error;
   std::string written;
@@ -566,6 +570,47 @@ TEST(FileDescriptorConnectingTest, WritesWhileConnectingGoFirst) {
   EXPECT_EQ(
       file.written,
       std::string(FileDescriptor::kWriteThroughMin + 1, 'e') + " then hello");
+}
+
+TEST(FileDescriptorConnectingTest, LoseConnectionWhileConnectingClosesOnce) {
+  MemoryReactor reactor;
+  AccumulatingProtocol protocol;
+  MemoryFile file(&reactor, &protocol);
+  file.Connecting();
+  file.Write("queued");
+  file.LoseConnection();
+  file.Connect();
+  EXPECT_TRUE(protocol.made());
+  EXPECT_FALSE(reactor.HasReader(&file));
+  reactor.RunWriters();
+  EXPECT_EQ(file.written, "queued");
+  EXPECT_TRUE(IsConnectionDone(protocol.closed_reason()));
+}
+
+TEST(FileDescriptorReadTest, NestedReadsDoNotClobberTheOuterData) {
+  int a[2], b[2];
+  ASSERT_EQ(::pipe(a), 0);
+  ASSERT_EQ(::pipe(b), 0);
+  MemoryReactor reactor;
+  AccumulatingProtocol inner_protocol;
+  MemoryFile inner(&reactor, &inner_protocol);
+  inner.read_fd = b[0];
+  inner.Connect();
+  AccumulatingProtocol outer_protocol;
+  std::string seen_after;
+  outer_protocol.set_on_data([&](std::string_view data) {
+    EXPECT_TRUE(reactor.FireRead(&inner).ok());  // Reads "inner".
+    seen_after = std::string(data);
+  });
+  MemoryFile outer(&reactor, &outer_protocol);
+  outer.read_fd = a[0];
+  outer.Connect();
+  ASSERT_EQ(::write(a[1], "outer", 5), 5);
+  ASSERT_EQ(::write(b[1], "inner", 5), 5);
+  EXPECT_TRUE(reactor.FireRead(&outer).ok());
+  EXPECT_EQ(seen_after, "outer");
+  EXPECT_EQ(inner_protocol.data(), "inner");
+  for (int fd : {a[0], a[1], b[0], b[1]}) ::close(fd);
 }
 
 class NoWriter : public FileDescriptor {
