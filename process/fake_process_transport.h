@@ -37,8 +37,11 @@
 // (ChildWrites() is delivered as one chunk), pipe capacity (a paused fake
 // buffers without limit and the child never blocks), EPIPE/SIGPIPE in the
 // child when we close its stdin (ChildWrites() to an fd we closed is
-// dropped), timing between the exit and the pipes closing, and anything the
-// child does on its own: the test must script it.
+// dropped), timing between the exit and the pipes closing, stopped and
+// continued children (STOP/CONT are only recorded), a child that handles or
+// ignores a fatal signal (script it with ChildExits() instead of
+// signals_end_child), and anything else the child does on its own: the test
+// must script it.
 #ifndef STANDIN_PROCESS_FAKE_PROCESS_TRANSPORT_H_
 #define STANDIN_PROCESS_FAKE_PROCESS_TRANSPORT_H_
 

@@ -8,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "standin/process/fake_process_transport.h"
 #include "standin/process/process_status.h"
+#include "standin/testutil/matchers.h"
 
 namespace standin::testutil {
 namespace {
@@ -91,6 +92,15 @@ TEST(KilledBySignalTest, MatchesTheSignal) {
   EXPECT_EQ((Describe<decltype(KilledBySignal(SIGINT)), absl::Status>(
                 KilledBySignal(SIGINT))),
             "was killed by signal 2 (SIGINT)");
+}
+
+TEST(ProcessMatchersTest, TransportMatchersWorkOnTheFakeToo) {
+  FakeProcessTransport child;
+  child.Write("to stdin");
+  EXPECT_THAT(child, HasWritten("to stdin"));
+  child.LoseConnection();
+  EXPECT_THAT(child, IsDisconnecting());
+  EXPECT_THAT(child, ClosedChildFdsAre(0, 1, 2));
 }
 
 TEST(ProcessMatchersTest, WorkWithTheFakesScriptedEnding) {
