@@ -11,6 +11,9 @@
 // and for a TAP write shorter than an Ethernet header, EAGAIN on an empty
 // non-blocking read, EINTR while signals are pending, TUNGETIFF and
 // TUNSETPERSIST. Twisted's 1024-byte send buffer is an opt-in setting.
+// Not modelled: link state (the kernel answers EIO to writes while the
+// interface is down; a memory tunnel is always up), multi-queue, offloads
+// and the virtio-net header.
 //
 // Example:
 //
