@@ -100,6 +100,7 @@ class Process : public ProcessTransport {
   Process& operator=(const Process&) = delete;
   // Closes our pipe ends without calling the protocol. A child still
   // running is killed (SIGKILL) and reaped, so it never lingers as a zombie.
+  // The protocol may destroy the Process from inside any of its callbacks.
   ~Process() override;
 
   // The program actually executed (argv[0] resolved on PATH).

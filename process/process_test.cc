@@ -324,6 +324,19 @@ TEST_F(ProcessTest, ProtocolMayDestroyTheProcessInProcessEnded) {
   EXPECT_EQ(recorder_.out(), "bye\n");
 }
 
+TEST_F(ProcessTest, ProtocolMayDestroyTheProcessWhileDataArrives) {
+  std::unique_ptr<Process> owned;
+  recorder_.on_data = [&](int, std::string_view) { owned.reset(); };
+  auto child = Spawn({.argv = {"/bin/sh", "-c", "echo hi; exec sleep 1000"}});
+  ASSERT_TRUE(child.ok()) << child.status();
+  owned = *std::move(child);
+  RunUntil([&] { return owned == nullptr; });
+  // The child was killed and reaped by the destructor (the fixture checks
+  // for zombies and leaked fds); the protocol heard nothing more.
+  EXPECT_EQ(recorder_.out(), "hi\n");
+  EXPECT_FALSE(recorder_.ended().has_value());
+}
+
 TEST_F(ProcessTest, ChildThatDiesLeavesStdinWritesHarmless) {
   // Writing to a child that is gone must not raise SIGPIPE in us.
   auto child = Spawn({.argv = {"/bin/sh", "-c", "exec 0<&-; exit 4"}});
