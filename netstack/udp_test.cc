@@ -44,8 +44,8 @@ TEST(UdpDatagramTest, ZeroChecksumMeansNone) {
 }
 
 TEST(UdpDatagramTest, BytesBeyondTheLengthFieldAreTrimmed) {
-  absl::StatusOr<UdpDatagram> d =
-      UdpDatagram::Parse(kDatagram + "pad", kSrc, kDst);
+  const std::string padded = kDatagram + "pad";  // the view borrows these
+  absl::StatusOr<UdpDatagram> d = UdpDatagram::Parse(padded, kSrc, kDst);
   ASSERT_TRUE(d.ok()) << d.status();
   EXPECT_EQ(d->payload(), "abcd");
 }
