@@ -110,6 +110,7 @@ bool LoopbackPump::Deliver(Side from, Side to) {
     source.Clear();  // The peer is gone; the bytes go nowhere.
     return true;
   }
+  if (to.transport->disconnected()) return false;  // Aborting: reads no more.
   if (to.transport->producer_state() !=
       StringTransport::ProducerState::kProducing) {
     return false;  // The receiver paused (or stopped) reading.
@@ -152,7 +153,8 @@ bool LoopbackPump::Producers(Side self) {
 
 bool LoopbackPump::Close(Side self, Side peer) {
   LoopbackTransport& t = *self.transport;
-  if (t.lost_ || !t.Value().empty()) return false;
+  // An abort (disconnected()) is finished by Abort() next round, not here.
+  if (t.lost_ || t.disconnected() || !t.Value().empty()) return false;
   if (t.disconnecting() && t.producer() == nullptr) {
     Lose(self, peer, ConnectionDone());
     return true;
@@ -167,7 +169,8 @@ bool LoopbackPump::Close(Side self, Side peer) {
 
 bool LoopbackPump::ReadEof(Side self, Side peer) {
   LoopbackTransport& t = *self.transport;
-  if (t.lost_ || !t.eof_pending_ || !peer.transport->Value().empty() ||
+  if (t.lost_ || t.disconnected() || !t.eof_pending_ ||
+      !peer.transport->Value().empty() ||
       t.producer_state() != StringTransport::ProducerState::kProducing) {
     return false;
   }

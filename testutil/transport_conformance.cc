@@ -197,6 +197,86 @@ TEST_P(TransportConformanceTest, AbortReportsAbortedOnceAndPeerSeesTheEnd) {
   EXPECT_LT(server_.data().size(), 2u);  // The buffer was dropped.
 }
 
+// Twisted: test_dataReceivedAbort.
+TEST_P(TransportConformanceTest, AbortInsideDataReceivedIsNotReentrant) {
+  ConnectBoth();
+  int lost_inside = 0;
+  bool inside = false;
+  client_.set_on_data([&](std::string_view) {
+    inside = true;
+    harness_->AbortConnection(client());
+    if (client_.closed()) ++lost_inside;
+    inside = false;
+  });
+  client_.set_on_connection_lost([&](const absl::Status&) {
+    if (inside) ++lost_inside;
+  });
+  server()->Write("first");
+  ASSERT_TRUE(harness_->RunUntil([&] { return !client_.data().empty(); }));
+  server()->Write("more after the abort");
+  ASSERT_TRUE(harness_->RunUntil([&] { return BothLost(); }));
+  harness_->Settle();
+  EXPECT_EQ(lost_inside, 0);
+  EXPECT_EQ(client_.chunks().size(), 1u);  // Nothing after the abort.
+  EXPECT_EQ(client_.connection_lost_calls(), 1);
+  EXPECT_TRUE(IsConnectionAborted(client_.closed_reason()));
+}
+
+// Twisted: test_clientAbortsConnectionThenLosesConnection.
+TEST_P(TransportConformanceTest, AbortThenLoseConnectionReportsAbortedOnce) {
+  ConnectBoth();
+  harness_->AbortConnection(client());
+  client()->LoseConnection();
+  ASSERT_TRUE(harness_->RunUntil([&] { return BothLost(); }));
+  harness_->Settle();
+  EXPECT_EQ(client_.connection_lost_calls(), 1);
+  EXPECT_TRUE(IsConnectionAborted(client_.closed_reason()));
+}
+
+// Twisted: test_resumeProducingAbort.
+TEST_P(TransportConformanceTest, AbortInsideResumeProducing) {
+  ConnectBoth();
+  TickingProducer producer(client(), 1000, 1 << 20);
+  producer.pull = true;
+  int resumes_seen = 0;
+  ASSERT_TRUE(client()->RegisterProducer(&producer, false).ok());
+  // Abort from the producer's second resume, i.e. from inside the
+  // transport's own drain handling.
+  ASSERT_TRUE(harness_->RunUntil([&] {
+    if (producer.resumes >= 2 && resumes_seen == 0) {
+      resumes_seen = producer.resumes;
+      harness_->AbortConnection(client());
+    }
+    return BothLost();
+  }));
+  EXPECT_TRUE(IsConnectionAborted(client_.closed_reason()));
+  EXPECT_EQ(client_.connection_lost_calls(), 1);
+  EXPECT_EQ(producer.stops, 1);  // The transport stops its producer.
+}
+
+// Twisted: test_fullWriteBuffer.
+TEST_P(TransportConformanceTest, AbortWithAFullWriteBuffer) {
+  ConnectBoth();
+  TickingProducer producer(client(), 64 * 1024, 256 << 20);
+  ASSERT_TRUE(client()->RegisterProducer(&producer, true).ok());
+  harness_->AsProducer(server())->PauseProducing();
+  ASSERT_TRUE(harness_->RunUntil([&] {
+    producer.Tick();
+    return producer.paused;
+  }));
+  harness_->AbortConnection(client());
+  ASSERT_TRUE(harness_->RunUntil([&] { return client_.closed(); }));
+  EXPECT_TRUE(IsConnectionAborted(client_.closed_reason()));
+  // The server learns of it once it reads again.
+  harness_->AsProducer(server())->ResumeProducing();
+  ASSERT_TRUE(harness_->RunUntil([&] { return server_.closed(); }));
+  EXPECT_TRUE(IsConnectionDone(server_.closed_reason()) ||
+              IsConnectionLost(server_.closed_reason()))
+      << server_.closed_reason();
+  EXPECT_LT(server_.data().size(), producer.sent);
+  EXPECT_EQ(server_.connection_lost_calls(), 1);
+}
+
 TEST_P(TransportConformanceTest, HalfCloseDeliversDataThenEndOfFile) {
   ConnectBoth();
   client()->Write("request");
