@@ -67,12 +67,12 @@ void FileDescriptor::StopReading() {
 
 void FileDescriptor::StartWriting() {
   writing_ = true;
-  reactor_->AddWriter(this);
+  reactor_->AddWriter(write_selectable_);
 }
 
 void FileDescriptor::StopWriting() {
   writing_ = false;
-  reactor_->RemoveWriter(this);
+  reactor_->RemoveWriter(write_selectable_);
 }
 
 void FileDescriptor::DetachFromReactor() {

@@ -251,6 +251,13 @@ class FileDescriptor : public Selectable,
   // call it before closing their fd, so the reactor never sees a stale fd.
   void DetachFromReactor();
 
+  // For a descriptor that writes to a different fd than it reads (a pipe
+  // pair): StartWriting()/StopWriting() register `writer` instead of this.
+  // `writer`'s fileno() is the write fd, its DoWrite() calls this->DoWrite()
+  // and its ConnectionLost() calls this->ConnectionLost(). Set it before
+  // anything is written; it must live as long as this.
+  void set_write_selectable(Selectable* writer) { write_selectable_ = writer; }
+
  private:
   // Appends without pausing/starting (shared by Write and WriteSequence).
   void Append(std::string_view data);
@@ -260,6 +267,7 @@ class FileDescriptor : public Selectable,
 
   Reactor* reactor_;
   Protocol* protocol_;
+  Selectable* write_selectable_ = this;
 
   bool connected_ = false;
   bool connecting_ = false;

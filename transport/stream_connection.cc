@@ -127,7 +127,7 @@ StreamConnection::StreamConnection(int fd, Reactor* reactor, Protocol* protocol)
 
 StreamConnection::~StreamConnection() {
   DetachFromReactor();
-  if (fd_ >= 0) ::close(fd_);
+  CloseDescriptor();
 }
 
 absl::StatusOr<std::unique_ptr<StreamConnection>> StreamConnection::Adopt(
@@ -142,6 +142,31 @@ absl::StatusOr<std::unique_ptr<StreamConnection>> StreamConnection::Adopt(
   }
   std::unique_ptr<StreamConnection> connection(
       new StreamConnection(fd, reactor, protocol));
+  connection->Established();
+  return connection;
+}
+
+absl::StatusOr<std::unique_ptr<StreamConnection>> StreamConnection::AdoptPipes(
+    int read_fd, int write_fd, Reactor* reactor, Protocol* protocol) {
+  if (read_fd < 0 || write_fd < 0 || read_fd == write_fd) {
+    if (read_fd >= 0) ::close(read_fd);
+    if (write_fd >= 0 && write_fd != read_fd) ::close(write_fd);
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot adopt pipes (read fd ", read_fd, ", write fd ",
+                     write_fd, "): need two distinct descriptors"));
+  }
+  for (int fd : {read_fd, write_fd}) {
+    if (absl::Status status = MakeNonBlocking(fd); !status.ok()) {
+      ::close(read_fd);
+      ::close(write_fd);
+      return status;
+    }
+  }
+  std::unique_ptr<StreamConnection> connection(
+      new StreamConnection(read_fd, reactor, protocol));
+  connection->write_fd_ = write_fd;
+  connection->write_end_ = std::make_unique<WriteEnd>(connection.get());
+  connection->set_write_selectable(connection->write_end_.get());
   connection->Established();
   return connection;
 }
@@ -225,11 +250,18 @@ absl::Status StreamConnection::DoWrite() {
 
 absl::StatusOr<size_t> StreamConnection::WriteSomeData(
     absl::Span<const struct iovec> chunks) {
+  if (write_end_ != nullptr) return WritevNonBlocking(write_fd_, chunks);
   return is_socket_ ? SendmsgNoSignal(fd_, chunks)
                     : WritevNonBlocking(fd_, chunks);
 }
 
 absl::Status StreamConnection::CloseWriteConnection() {
+  if (write_end_ != nullptr) {
+    // A pipe pair half-closes by closing its write end.
+    if (write_fd_ >= 0) ::close(write_fd_);
+    write_fd_ = -1;
+    return absl::OkStatus();
+  }
   if (!is_socket_) return ConnectionDone();
   if (::shutdown(fd_, SHUT_WR) != 0) {
     return standin::ConnectionLost("shutdown(SHUT_WR)", errno);
@@ -240,6 +272,8 @@ absl::Status StreamConnection::CloseWriteConnection() {
 void StreamConnection::CloseDescriptor() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+  if (write_fd_ >= 0) ::close(write_fd_);
+  write_fd_ = -1;
 }
 
 void StreamConnection::HandleConnectionLost(const absl::Status& reason) {

@@ -71,6 +71,13 @@ class StreamConnection : public FileDescriptor {
   static absl::StatusOr<std::unique_ptr<StreamConnection>> Adopt(
       int fd, Reactor* reactor, Protocol* protocol);
 
+  // Like Adopt() for a pair of one-way descriptors (two pipes: one we read,
+  // one we write), which together act as one connection. LoseWriteConnection()
+  // closes `write_fd` (the peer reads EOF); everything else is as for a
+  // socket. Takes ownership of both, closing both on error.
+  static absl::StatusOr<std::unique_ptr<StreamConnection>> AdoptPipes(
+      int read_fd, int write_fd, Reactor* reactor, Protocol* protocol);
+
   // Starts a non-blocking connect to `host` (an IPv4 or IPv6 literal; no
   // name lookup) on `port`. The protocol is connected once the connect
   // completes, in a later reactor turn or (when the kernel finishes at
@@ -124,7 +131,23 @@ class StreamConnection : public FileDescriptor {
       const std::string& description, Protocol* protocol,
       ConnectFailed on_failed);
 
+  // The write end of a pipe pair, as the reactor sees it.
+  class WriteEnd : public Selectable {
+   public:
+    explicit WriteEnd(StreamConnection* owner) : owner_(owner) {}
+    int fileno() const override { return owner_->write_fd_; }
+    absl::Status DoWrite() override { return owner_->DoWrite(); }
+    void ConnectionLost(const absl::Status& reason) override {
+      owner_->ConnectionLost(reason);
+    }
+
+   private:
+    StreamConnection* owner_;
+  };
+
   int fd_;
+  int write_fd_ = -1;  // A pipe pair's write end; -1: write to fd_.
+  std::unique_ptr<WriteEnd> write_end_;
   bool is_socket_ = false;
   bool made_ = false;        // The protocol was connected.
   std::string description_;  // For connect errors: "127.0.0.1:80".

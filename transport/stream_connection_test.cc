@@ -123,6 +123,21 @@ class SocketPairHarness : public RealHarness {
   }
 };
 
+class PipePairHarness : public RealHarness {
+ public:
+  void Connect(Protocol* client, Protocol* server) override {
+    int up[2], down[2];  // client -> server, server -> client
+    ASSERT_EQ(::pipe2(up, O_CLOEXEC), 0);
+    ASSERT_EQ(::pipe2(down, O_CLOEXEC), 0);
+    auto s = StreamConnection::AdoptPipes(up[0], down[1], &reactor_, server);
+    ASSERT_TRUE(s.ok()) << s.status();
+    server_ = *std::move(s);
+    auto c = StreamConnection::AdoptPipes(down[0], up[1], &reactor_, client);
+    ASSERT_TRUE(c.ok()) << c.status();
+    client_ = *std::move(c);
+  }
+};
+
 class TcpHarness : public RealHarness {
  public:
   void Connect(Protocol* client, Protocol* server) override {
@@ -166,6 +181,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         TransportHarnessFactory{
             "SocketPair", [] { return std::make_unique<SocketPairHarness>(); }},
+        TransportHarnessFactory{
+            "PipePair", [] { return std::make_unique<PipePairHarness>(); }},
         TransportHarnessFactory{"TcpLoopback",
                                 [] { return std::make_unique<TcpHarness>(); }},
         TransportHarnessFactory{
@@ -284,6 +301,19 @@ TEST_F(StreamConnectionTest, PipeWriteEndToAClosedReaderIsEpipeNotASignal) {
   sigset_t pending;
   sigpending(&pending);
   EXPECT_FALSE(sigismember(&pending, SIGPIPE));  // Consumed, not left over.
+}
+
+TEST_F(StreamConnectionTest, AdoptPipesRejectsBadDescriptors) {
+  auto same = StreamConnection::AdoptPipes(-1, -1, &reactor_, &protocol_);
+  EXPECT_EQ(same.status().code(), absl::StatusCode::kInvalidArgument);
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const int before = OpenFdCount();
+  auto bad =
+      StreamConnection::AdoptPipes(fds[0], 1 << 20, &reactor_, &protocol_);
+  EXPECT_EQ(ErrnoOf(bad.status()), EBADF);
+  EXPECT_EQ(OpenFdCount(), before - 1);  // fds[0] was closed.
+  ::close(fds[1]);
 }
 
 TEST_F(StreamConnectionTest, LoseWriteConnectionOnAPipeClosesIt) {
