@@ -35,6 +35,25 @@
 //     int fd_;
 //   };
 //
+// Which hooks each kind of subclass uses:
+//   stream socket  DoRead() = ReadChunk(); WriteSomeData() = SendmsgNoSignal();
+//                  CloseWriteConnection() = shutdown(SHUT_WR);
+//                  CloseDescriptor().
+//   write-only fd  (a pipe to a child's stdin) WriteSomeData() =
+//                  WritevNonBlocking(); CloseWriteConnection() returns
+//                  ConnectionDone() (closing the write side is the end); watch
+//                  it for reading too if you want epoll's EPOLLERR when the
+//                  reader goes away (DoRead() then returns ConnectionDone()).
+//   read-only fd   (a pipe from a child's stdout) DoRead() = ReadChunk() with
+//                  HandleDataReceived() routed to the owner; it never becomes
+//                  writable, so override LoseConnection() to close without
+//                  waiting for a flush (e.g. AbortConnection()).
+//   datagrams      (TuntapPort) override Write()/WriteSequence() to send each
+//                  datagram at once, unbuffered; WriteSomeData() is unused.
+//   pipe pair      set_write_selectable() to a Selectable for the write fd.
+// HandleConnectionLost() routes the end of the connection wherever it belongs
+// (by default, the protocol).
+//
 // Lifetime: the protocol may destroy the FileDescriptor from inside its
 // ConnectionLost() (that call is the last thing the FileDescriptor does).
 // Destroying a still-connected FileDescriptor removes it from the reactor and
