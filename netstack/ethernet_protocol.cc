@@ -15,11 +15,15 @@ absl::Status EthernetProtocol::AddProto(uint32_t ethertype,
     return absl::InvalidArgumentError(
         absl::StrCat("Added protocol for ethertype ", ethertype, " is null"));
   }
-  std::unique_ptr<std::vector<RawPacketProtocol*>>& list =
-      protos_[static_cast<uint16_t>(ethertype)];
-  if (list == nullptr)
-    list = std::make_unique<std::vector<RawPacketProtocol*>>();
-  list->push_back(proto);
+  uint16_t type = static_cast<uint16_t>(ethertype);
+  for (Entry& entry : protos_) {
+    if (entry.ethertype == type) {
+      entry.protos->push_back(proto);
+      return absl::OkStatus();
+    }
+  }
+  protos_.push_back(
+      {type, std::make_unique<std::vector<RawPacketProtocol*>>(1, proto)});
   return absl::OkStatus();
 }
 
@@ -30,17 +34,24 @@ void EthernetProtocol::DatagramReceived(std::string_view frame, bool partial) {
     drops_.Add(reason);
     return;
   }
-  auto it = protos_.find(view.ethertype());
-  if (it == protos_.end()) {
+  const uint16_t ethertype = view.ethertype();
+  const std::vector<RawPacketProtocol*>* found = nullptr;
+  for (const Entry& entry : protos_) {
+    if (entry.ethertype == ethertype) {
+      found = entry.protos.get();
+      break;
+    }
+  }
+  if (found == nullptr) {
     drops_.Add(DropReason::kNoProtocol);
     return;
   }
   LinkMetadata link{.partial = partial,
                     .destination = view.destination(),
                     .source = view.source(),
-                    .protocol = view.ethertype()};
+                    .protocol = ethertype};
   // By index: a handler may AddProto() and grow the vector.
-  const std::vector<RawPacketProtocol*>& protos = *it->second;
+  const std::vector<RawPacketProtocol*>& protos = *found;
   for (size_t i = 0; i < protos.size(); ++i) {
     protos[i]->DatagramReceived(view.payload(), link);
   }

@@ -20,7 +20,6 @@
 #include <vector>
 
 #include "absl/base/attributes.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "standin/netstack/drop_reason.h"
 #include "standin/netstack/raw.h"
@@ -47,11 +46,15 @@ class EthernetProtocol {
   const DropCounts& drops() const { return drops_; }
 
  private:
-  // The lists are boxed so that a handler may AddProto() during dispatch
-  // (rehashing the map) without invalidating the list being walked.
-  absl::flat_hash_map<uint16_t,
-                      std::unique_ptr<std::vector<RawPacketProtocol*>>>
-      protos_;
+  // One entry per ethertype, searched linearly: a stack registers a handful
+  // (IPv4, ARP, IPv6), and comparing three keys beats hashing one. The lists
+  // are boxed so that a handler may AddProto() during dispatch (growing the
+  // outer vector) without invalidating the list being walked.
+  struct Entry {
+    uint16_t ethertype;
+    std::unique_ptr<std::vector<RawPacketProtocol*>> protos;
+  };
+  std::vector<Entry> protos_;
   DropCounts drops_;
 };
 

@@ -49,28 +49,44 @@ void RawUdpProtocol::DatagramReceived(std::string_view payload,
     drops_.Add(reason);
     return;
   }
-  auto it = protos_.find(udp.destination_port());
-  if (it == protos_.end()) {
-    drops_.Add(DropReason::kNoProtocol);
+  // The last port's list first: consecutive datagrams of a flow skip the
+  // hash. Lists are never removed and are boxed, so the pointer stays valid.
+  if (last_list_ == nullptr || last_port_ != udp.destination_port()) {
+    auto it = protos_.find(udp.destination_port());
+    if (it == protos_.end()) {
+      drops_.Add(DropReason::kNoProtocol);
+      return;
+    }
+    last_port_ = udp.destination_port();
+    last_list_ = it->second.get();
+  }
+  const std::vector<DatagramProtocol*>& protos = *last_list_;
+  if (dispatch_depth_ > 0) {  // rare: keep its Address off the common path
+    DispatchNested(udp.payload(), ip.source, udp.source_port(), protos);
     return;
   }
-  Address nested_from;
-  const Address* from = &cached_from_;
-  if (dispatch_depth_ > 0) {
-    nested_from = SenderAddress(ip.source, udp.source_port());
-    from = &nested_from;
-  } else if (!cache_valid_ || cached_ip_ != ip.source ||
-             cached_port_ != udp.source_port()) {
+  if (!cache_valid_ || cached_ip_ != ip.source ||
+      cached_port_ != udp.source_port()) {
     cached_from_ = SenderAddress(ip.source, udp.source_port());
     cached_ip_ = ip.source;
     cached_port_ = udp.source_port();
     cache_valid_ = true;
   }
   // By index: a handler may AddProto() and grow the list.
-  const std::vector<DatagramProtocol*>& protos = *it->second;
   ++dispatch_depth_;
   for (size_t i = 0; i < protos.size(); ++i) {
-    protos[i]->DatagramReceived(udp.payload(), *from);
+    protos[i]->DatagramReceived(udp.payload(), cached_from_);
+  }
+  --dispatch_depth_;
+}
+
+void RawUdpProtocol::DispatchNested(
+    std::string_view payload, Ipv4Address source, uint16_t source_port,
+    const std::vector<DatagramProtocol*>& protos) {
+  const Address from = SenderAddress(source, source_port);
+  ++dispatch_depth_;
+  for (size_t i = 0; i < protos.size(); ++i) {
+    protos[i]->DatagramReceived(payload, from);
   }
   --dispatch_depth_;
 }

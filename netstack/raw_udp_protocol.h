@@ -51,6 +51,11 @@ class RawUdpProtocol : public RawDatagramProtocol {
   const DropCounts& drops() const { return drops_; }
 
  private:
+  // Dispatch from inside a handler: with its own Address, not the cache.
+  ABSL_ATTRIBUTE_NOINLINE void DispatchNested(
+      std::string_view payload, Ipv4Address source, uint16_t source_port,
+      const std::vector<DatagramProtocol*>& protos);
+
   // The lists are boxed so that a handler may AddProto() during dispatch
   // (rehashing the map) without invalidating the list being walked.
   absl::flat_hash_map<uint16_t, std::unique_ptr<std::vector<DatagramProtocol*>>>
@@ -64,6 +69,9 @@ class RawUdpProtocol : public RawDatagramProtocol {
   uint16_t cached_port_ = 0;
   bool cache_valid_ = false;
   int dispatch_depth_ = 0;
+  // The list of the last destination port dispatched to.
+  uint16_t last_port_ = 0;
+  const std::vector<DatagramProtocol*>* last_list_ = nullptr;
 };
 
 }  // namespace standin::netstack

@@ -186,6 +186,23 @@ TEST(RawUdpProtocolTest, NestedDispatchKeepsEachSenderAddress) {
   EXPECT_THAT(inner.received, ElementsAre(Expect("pong", kOtherHost, 0x33FE)));
 }
 
+TEST(RawUdpProtocolTest, ProtocolAddedLaterGetsLaterDatagrams) {
+  RawUdpProtocol proto;
+  RecordingProtocol p1, p2;
+  ASSERT_TRUE(proto.AddProto(0xF00F, &p1).ok());
+  proto.DatagramReceived(BuildUdp(0x43A2, 0xF00F, "one"), From(kTestHost));
+  proto.DatagramReceived(BuildUdp(0x43A2, 0xB050, "lost"), From(kTestHost));
+  ASSERT_TRUE(proto.AddProto(0xB050, &p2).ok());
+  ASSERT_TRUE(proto.AddProto(0xF00F, &p2).ok());
+  proto.DatagramReceived(BuildUdp(0x43A2, 0xB050, "two"), From(kTestHost));
+  proto.DatagramReceived(BuildUdp(0x43A2, 0xF00F, "three"), From(kTestHost));
+  EXPECT_THAT(p1.received, ElementsAre(Expect("one", kTestHost, 0x43A2),
+                                       Expect("three", kTestHost, 0x43A2)));
+  EXPECT_THAT(p2.received, ElementsAre(Expect("two", kTestHost, 0x43A2),
+                                       Expect("three", kTestHost, 0x43A2)));
+  EXPECT_EQ(proto.drops()[DropReason::kNoProtocol], 1u);
+}
+
 TEST(RawUdpProtocolTest, FragmentsAreNotDeliveredAsWholeDatagrams) {
   RawUdpProtocol proto;
   RecordingProtocol p1;
