@@ -51,11 +51,11 @@ class Supervisor::ChildProtocol : public ProcessProtocol {
   std::string err_;
 };
 
-Supervisor::Supervisor(Reactor* reactor, Options options, Spawner spawner,
-                       Output output)
+Supervisor::Supervisor(Reactor* reactor, ProcessSpawner* spawner,
+                       Options options, Output output)
     : reactor_(reactor),
+      spawner_(spawner),
       options_(std::move(options)),
-      spawner_(std::move(spawner)),
       output_(std::move(output)) {}
 
 Supervisor::~Supervisor() { restart_.Cancel(); }
@@ -101,7 +101,7 @@ void Supervisor::Spawn() {
   protocol_ = std::make_unique<ChildProtocol>(this);
   state_ = State::kRunning;
   absl::StatusOr<std::unique_ptr<ProcessTransport>> child =
-      spawner_(protocol_.get());
+      spawner_->Spawn(protocol_.get(), options_.child);
   if (!child.ok()) {
     Failed(child.status(),
            absl::StrCat("could not start (", child.status().message(), ")"));

@@ -3,27 +3,26 @@
 // child fails (non-zero exit or a signal) starts it again after a delay, up
 // to a fixed number of restarts. A child that exits 0 is done.
 //
-// The child comes from a Spawner, so the same Supervisor runs a real
-// Process on an EpollReactor (supervisor_demo.cc) and a FakeProcessTransport
-// on a MemoryReactor in its unit test, where restarts and delays are
-// scripted and time only moves when the test says so.
+// The child comes from a ProcessSpawner, so the same Supervisor runs real
+// children (RealProcessSpawner, supervisor_demo.cc) and FakeProcessTransports
+// in its unit test (FakeProcessSpawner on a MemoryReactor), where restarts
+// and delays are scripted and time only moves when the test says so.
 //
 // Example:
 //
 //   standin::EpollReactor reactor;
+//   standin::RealProcessSpawner spawner(&reactor);
 //   standin::examples::Supervisor supervisor(
-//       &reactor,
-//       {.name = "worker", .max_restarts = 3, .restart_delay =
-//       absl::Seconds(1)},
-//       [&](standin::ProcessProtocol* protocol) {
-//         return standin::Process::Spawn(&reactor, protocol,
-//                                        {.argv = {"./worker"}});
-//       },
+//       &reactor, &spawner,
+//       {.name = "worker",
+//        .child = {.argv = {"./worker"}},
+//        .max_restarts = 3,
+//        .restart_delay = absl::Seconds(1)},
 //       [](std::string_view line) { std::cout << line << "\n"; });
 //   supervisor.Start();
 //   while (!supervisor.finished()) (void)reactor.RunOnce(absl::Seconds(1));
 //   // Lines look like "[worker] out: hello", "[worker] exited with code 3;
-//   // restart 1 of 3 in 1s", "[worker] gave up after 3 restarts".
+//   // restart 1 of 3 in 1s", "[worker] ... gave up after 3 restarts".
 #ifndef STANDIN_EXAMPLES_SUPERVISOR_SUPERVISOR_H_
 #define STANDIN_EXAMPLES_SUPERVISOR_SUPERVISOR_H_
 
@@ -36,7 +35,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "standin/process/process.h"
 #include "standin/process/process_protocol.h"
+#include "standin/process/process_spawner.h"
 #include "standin/process/process_transport.h"
 #include "standin/transport/reactor.h"
 #include "standin/transport/timer_queue.h"
@@ -48,16 +49,13 @@ class Supervisor {
   struct Options {
     // Shown in brackets before every line.
     std::string name = "child";
+    // What to run, each time.
+    Process::Options child;
     // How many times a failed child is started again.
     int max_restarts = 3;
     // Wait before each restart (so a crashing child does not spin).
     absl::Duration restart_delay = absl::Seconds(1);
   };
-  // Starts a child connected to `protocol` (which must receive
-  // MakeConnection() before this returns, as Process::Spawn does).
-  using Spawner =
-      std::function<absl::StatusOr<std::unique_ptr<ProcessTransport>>(
-          ProcessProtocol* protocol)>;
   // Receives each output line, without its newline.
   using Output = std::function<void(std::string_view line)>;
 
@@ -70,7 +68,9 @@ class Supervisor {
     kStopped,    // Stop() ended it.
   };
 
-  Supervisor(Reactor* reactor, Options options, Spawner spawner, Output output);
+  // `reactor` (for restart delays) and `spawner` must outlive this.
+  Supervisor(Reactor* reactor, ProcessSpawner* spawner, Options options,
+             Output output);
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
   // Cancels a pending restart; a running child's transport is destroyed
@@ -104,8 +104,8 @@ class Supervisor {
   void Emit(std::string_view text);
 
   Reactor* reactor_;
+  ProcessSpawner* spawner_;
   Options options_;
-  Spawner spawner_;
   Output output_;
   State state_ = State::kIdle;
   int restarts_ = 0;

@@ -20,6 +20,7 @@
 #include "standin/examples/supervisor/flaky_worker.h"
 #include "standin/examples/supervisor/supervisor.h"
 #include "standin/process/process.h"
+#include "standin/process/process_spawner.h"
 #include "standin/transport/epoll_reactor.h"
 
 int main() {
@@ -33,18 +34,13 @@ int main() {
   const std::string counter = dir + "/attempts";
 
   standin::EpollReactor reactor;
+  standin::RealProcessSpawner spawner(&reactor);
   standin::examples::Supervisor supervisor(
-      &reactor,
+      &reactor, &spawner,
       {.name = "flaky",
+       .child = standin::examples::FlakyWorkerOptions(counter),
        .max_restarts = 3,
        .restart_delay = absl::Milliseconds(100)},
-      [&](standin::ProcessProtocol* protocol)
-          -> absl::StatusOr<std::unique_ptr<standin::ProcessTransport>> {
-        auto child = standin::Process::Spawn(
-            &reactor, protocol, standin::examples::FlakyWorkerOptions(counter));
-        if (!child.ok()) return child.status();
-        return std::unique_ptr<standin::ProcessTransport>(*std::move(child));
-      },
       [](std::string_view line) { std::cout << line << std::endl; });
   supervisor.Start();
   while (!supervisor.finished()) {

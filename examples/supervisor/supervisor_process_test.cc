@@ -14,6 +14,7 @@
 #include "standin/examples/supervisor/flaky_worker.h"
 #include "standin/examples/supervisor/supervisor.h"
 #include "standin/process/process.h"
+#include "standin/process/process_spawner.h"
 #include "standin/testutil/process_matchers.h"
 #include "standin/transport/epoll_reactor.h"
 
@@ -40,18 +41,13 @@ TEST(SupervisorProcessTest, RestartsTheFlakyWorkerUntilItSucceeds) {
 
   EpollReactor reactor;
   std::vector<std::string> lines;
+  RealProcessSpawner spawner(&reactor);
   Supervisor supervisor(
-      &reactor,
+      &reactor, &spawner,
       {.name = "flaky",
+       .child = FlakyWorkerOptions(counter),
        .max_restarts = 3,
        .restart_delay = absl::Milliseconds(10)},
-      [&](ProcessProtocol* protocol)
-          -> absl::StatusOr<std::unique_ptr<ProcessTransport>> {
-        auto child =
-            Process::Spawn(&reactor, protocol, FlakyWorkerOptions(counter));
-        if (!child.ok()) return child.status();
-        return std::unique_ptr<ProcessTransport>(*std::move(child));
-      },
       [&](std::string_view line) { lines.emplace_back(line); });
   supervisor.Start();
   const absl::Time deadline = reactor.Now() + absl::Seconds(60);
