@@ -35,9 +35,10 @@ std::vector<std::string> Containing(const std::vector<std::string>& lines,
 
 TEST(SupervisorProcessTest, RestartsTheFlakyWorkerUntilItSucceeds) {
   const char* tmp = std::getenv("TEST_TMPDIR");
-  ASSERT_NE(tmp, nullptr);
-  const std::string counter = std::string(tmp) + "/attempts";
-  ::unlink(counter.c_str());
+  std::string dir =
+      std::string(tmp != nullptr ? tmp : "/tmp") + "/supervisor_test.XXXXXX";
+  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  const std::string counter = dir + "/attempts";
 
   EpollReactor reactor;
   std::vector<std::string> lines;
@@ -71,6 +72,7 @@ TEST(SupervisorProcessTest, RestartsTheFlakyWorkerUntilItSucceeds) {
                           "[flaky] exited with code 2; restart 2 of 3 in 10ms",
                           "[flaky] exited with code 0; done"));
   ::unlink(counter.c_str());
+  ::rmdir(dir.c_str());
   int status;
   EXPECT_EQ(::waitpid(-1, &status, WNOHANG), -1);
 }
