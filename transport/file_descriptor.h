@@ -179,6 +179,8 @@ class FileDescriptor : public Selectable,
   bool connecting() const { return connecting_; }
   bool disconnecting() const { return disconnecting_; }
   bool disconnected() const { return disconnected_; }
+  // AbortConnection() was called (CloseDescriptor() may close abruptly).
+  bool aborting() const { return aborting_; }
   // LoseWriteConnection() was called / has completed.
   bool write_disconnecting() const { return write_disconnecting_; }
   bool write_disconnected() const { return write_disconnected_; }

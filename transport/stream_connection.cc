@@ -270,6 +270,12 @@ absl::Status StreamConnection::CloseWriteConnection() {
 }
 
 void StreamConnection::CloseDescriptor() {
+  if (fd_ >= 0 && is_socket_ && aborting()) {
+    // Abort resets a TCP connection instead of closing it in order (as
+    // Twisted does): SO_LINGER {on, 0 s} makes close() send RST.
+    struct linger linger = {1, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &linger, sizeof(linger));
+  }
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   if (write_fd_ >= 0) ::close(write_fd_);

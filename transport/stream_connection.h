@@ -6,7 +6,9 @@
 // DataReceived() with whatever the kernel delivered, ConnectionLost() once
 // with ConnectionDone() on EOF or our own LoseConnection(), ConnectionLost
 // with the errno (e.g. ECONNRESET) on a reset, ConnectionAborted() after
-// AbortConnection(). Writing to a peer that has gone never raises SIGPIPE.
+// AbortConnection() (which resets a TCP connection, as Twisted does, so the
+// peer sees ECONNRESET rather than a clean EOF). Writing to a peer that has
+// gone never raises SIGPIPE.
 //
 // Example:
 //

@@ -418,6 +418,21 @@ TEST_F(StreamConnectionTest, PeerClosesWhileOurBufferIsFull) {
   EXPECT_FALSE(protocol_.closed_reason().ok());
 }
 
+TEST_F(StreamConnectionTest, AbortResetsATcpConnection) {
+  TcpPeer peer;
+  auto conn = StreamConnection::ConnectTcp(&reactor_, "127.0.0.1", peer.port(),
+                                           &protocol_);
+  ASSERT_TRUE(conn.ok());
+  ASSERT_TRUE(RunUntil([&] { return protocol_.made(); }));
+  peer.Accept();
+  (*conn)->AbortConnection();
+  ASSERT_TRUE(RunUntil([&] { return protocol_.closed(); }));
+  EXPECT_TRUE(IsConnectionAborted(protocol_.closed_reason()));
+  char c;
+  EXPECT_EQ(::recv(peer.fd(), &c, 1, 0), -1);
+  EXPECT_EQ(errno, ECONNRESET);
+}
+
 TEST_F(StreamConnectionTest, TcpAddressesComeFromTheSocket) {
   TcpPeer peer;
   auto conn = StreamConnection::ConnectTcp(&reactor_, "127.0.0.1", peer.port(),
