@@ -6,6 +6,8 @@
 #include "gtest/gtest.h"
 #include "standin/netstack/builders.h"
 #include "standin/netstack/checksum.h"
+#include "standin/testutil/matchers.h"
+#include "standin/transport/string_transport.h"
 
 namespace standin::testutil {
 namespace {
@@ -51,6 +53,13 @@ TEST(IsUdpDatagramTest, MatchesAndComposes) {
       kFrame,
       IsEthernetFrame(kMacB, kMacA, netstack::kEtherTypeIpv4,
                       IsIpv4Packet(kSrc, kDst, netstack::kIpProtocolUdp, _)));
+}
+
+TEST(IsUdpDatagramTest, ComposesWithTheTransportMatchers) {
+  StringTransport transport;
+  transport.Write(kPacket);
+  EXPECT_THAT(transport, HasWritten(IsUdpDatagram(kDst, 53, "query")));
+  EXPECT_THAT(transport, Not(HasWritten(IsUdpDatagram(kDst, 54, "query"))));
 }
 
 TEST(IsUdpDatagramTest, ExplainsAWrongPort) {
