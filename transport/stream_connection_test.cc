@@ -477,6 +477,65 @@ TEST_F(StreamConnectionTest, ConnectRejectsNonLiteralHosts) {
               ::testing::HasSubstr("localhost"));
 }
 
+// Host literals: Twisted's isIPAddress cases (twisted/test/test_abstract.py)
+// decide what is an address; anything else is refused before any syscall.
+TEST_F(StreamConnectionTest, HostMustBeAnAddressLiteral) {
+  for (const char* host : {"0",
+                           "0.1",
+                           "0.1.2",
+                           "0.1.2.3.4",
+                           "a.2.3.4",
+                           "1.b.3.4",
+                           ",",
+                           "1,2",
+                           "1,2,3",
+                           "1.,.3,4",
+                           "",
+                           "-1",
+                           "1.-2",
+                           "1.2.-3",
+                           "1.2.-3.4",
+                           "256.0.0.0",
+                           "0.256.0.0",
+                           "0.0.256.0",
+                           "0.0.0.256",
+                           "256.256.256.256",
+                           "\xff.notascii",
+                           "::1%nonexistent0"}) {
+    auto conn = StreamConnection::ConnectTcp(&reactor_, host, 9, &protocol_);
+    EXPECT_EQ(conn.status().code(), absl::StatusCode::kInvalidArgument)
+        << "host '" << host << "': " << conn.status();
+    auto listener = StreamListener::ListenTcp(
+        &reactor_, 0,
+        [](const Address&) { return std::unique_ptr<Protocol>(); }, host);
+    EXPECT_EQ(listener.status().code(), absl::StatusCode::kInvalidArgument)
+        << host;
+  }
+  EXPECT_FALSE(protocol_.made());
+}
+
+TEST_F(StreamConnectionTest, Ipv6LoopbackWorksWhereAvailable) {
+  AccumulatingProtocol server;
+  auto listener = StreamListener::ListenTcp(
+      &reactor_, 0,
+      [&](const Address&) -> std::unique_ptr<Protocol> {
+        return std::make_unique<Forwarder>(&server);
+      },
+      "::1");
+  if (!listener.ok()) {
+    GTEST_SKIP() << "no IPv6 loopback here: " << listener.status();
+  }
+  const auto host = std::get<IPv6Address>((*listener)->GetHost());
+  EXPECT_EQ(host.host, "::1");
+  auto conn =
+      StreamConnection::ConnectTcp(&reactor_, "::1", host.port, &protocol_);
+  ASSERT_TRUE(conn.ok()) << conn.status();
+  (*conn)->Write("six");
+  ASSERT_TRUE(RunUntil([&] { return server.data() == "six"; }));
+  EXPECT_EQ(std::get<IPv6Address>(server.transport()->GetPeer()).host, "::1");
+  EXPECT_EQ(server.transport()->GetPeer(), (*conn)->GetHost());
+}
+
 TEST_F(StreamConnectionTest, ConnectUnixToAMissingPathFails) {
   auto conn = StreamConnection::ConnectUnix(
       &reactor_, "/nonexistent/standin.sock", &protocol_);
