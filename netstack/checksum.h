@@ -32,7 +32,7 @@ namespace standin::netstack {
 uint16_t InternetChecksum(std::string_view bytes);
 
 // The folded, uncomplemented ones'-complement sum of `bytes` plus `initial`,
-// a sum of 16-bit words in host order (any number of them, not yet folded).
+// a sum of up to 65536 16-bit words in host order, not yet folded.
 // For a pseudo-header that is already in registers:
 //   uint32_t pseudo = (src >> 16) + (src & 0xffff) + (dst >> 16) +
 //                     (dst & 0xffff) + 17 + udp_length;

@@ -7,18 +7,18 @@
 // than the snapshot length are truncated in the file, their original length
 // kept, as libpcap does.
 //
+//   namespace ns = standin::netstack;
 //   std::string capture;
-//   standin::netstack::PcapWriter pcap =
-//   standin::netstack::PcapWriter::ToString(
-//       &capture, standin::netstack::LinkType::kRaw,
-//       [&] { return clock.Now(); });
-//   ASSERT_TRUE(pcap.WritePacket(BuildUdpIpv4(src, 5353, dst, 53, "q")).ok());
+//   ns::PcapWriter pcap = ns::PcapWriter::ToString(
+//       &capture, ns::LinkType::kRaw, [&] { return clock.Now(); });
+//   ASSERT_TRUE(pcap.WritePacket(ns::BuildUdpIpv4(a, 5353, b, 53, "q")).ok());
 //
-//   auto file = standin::netstack::PcapWriter::OpenFile(
-//       "/tmp/tap0.pcap", standin::netstack::LinkType::kEthernet, absl::Now);
+//   absl::StatusOr<std::unique_ptr<ns::PcapWriter>> file =
+//       ns::PcapWriter::OpenFile("/tmp/tap0.pcap", ns::LinkType::kEthernet,
+//                                absl::Now);
 //   if (!file.ok()) return file.status();
-//   (*file)->WritePacket(frame).IgnoreError();
-//   // tcpdump -n -r /tmp/tap0.pcap
+//   if (absl::Status s = (*file)->WritePacket(frame); !s.ok()) return s;
+//   // then: tcpdump -n -r /tmp/tap0.pcap
 #ifndef STANDIN_NETSTACK_PCAP_WRITER_H_
 #define STANDIN_NETSTACK_PCAP_WRITER_H_
 

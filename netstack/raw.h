@@ -8,18 +8,19 @@
 // each packet's payload to the RawDatagramProtocols registered for its IP
 // protocol number; RawUdpProtocol is one.
 //
-//   class CountIcmp : public standin::netstack::RawDatagramProtocol {
+//   namespace ns = standin::netstack;
+//   class CountIcmp : public ns::RawDatagramProtocol {
 //    public:
 //     void DatagramReceived(std::string_view payload,
-//                           const standin::netstack::Ipv4Metadata& ip) override
-//                           {
+//                           const ns::Ipv4Metadata& ip) override {
 //       ++count;
 //       last_source = ip.source;
 //     }
 //     int count = 0;
-//     standin::netstack::Ipv4Address last_source;
+//     ns::Ipv4Address last_source;
 //   };
-//   ip_protocol.AddProto(standin::netstack::kIpProtocolIcmp, &count_icmp);
+//   CountIcmp count_icmp;
+//   ASSERT_TRUE(ip_protocol.AddProto(ns::kIpProtocolIcmp, &count_icmp).ok());
 #ifndef STANDIN_NETSTACK_RAW_H_
 #define STANDIN_NETSTACK_RAW_H_
 
