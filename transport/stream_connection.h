@@ -1,6 +1,8 @@
 // StreamConnection: a real connected byte-stream transport over a socket (or
-// a bidirectional descriptor), built on FileDescriptor; and StreamListener,
-// which accepts connections and gives each a Protocol from a factory.
+// a bidirectional descriptor, or a pair of pipes), built on FileDescriptor;
+// StreamListener, which accepts connections and gives each a Protocol from a
+// factory; and StreamNetwork, the listen/connect interface that
+// SocketNetwork implements for real and testutil's MemoryReactor records.
 //
 // The protocol written against StringTransport runs here unchanged:
 // DataReceived() with whatever the kernel delivered, ConnectionLost() once
