@@ -7,6 +7,10 @@
 //       write() per message) and a coalescing raw loop (writev() of up to
 //       1024 messages per call), both against a reader thread.
 //
+// The reference the issue names, libevent 2.1 bufferevents doing the same
+// job on one thread, runs in the same process too (ratio_vs_libevent) when
+// its runtime library is present.
+//
 // Each of our benchmarks reports MBps (its fastest iteration), MBps_mean,
 // the limit's MBps (limit_MBps: the fastest of three raw runs made in this
 // process just before), the ratio of the two (ratio_vs_raw,
@@ -14,6 +18,8 @@
 // Best against best keeps the ratio meaningful on a shared, noisy machine.
 //
 //   ./bazelw run --config=opt //transport:stream_benchmark
+#include <dlfcn.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -25,6 +31,7 @@
 #include <cstdlib>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "benchmark/benchmark.h"
@@ -233,6 +240,178 @@ uint64_t TransferThroughReactor(const std::string& message, size_t count) {
   return (*client)->write_calls();
 }
 
+// --- libevent 2.1 bufferevents, the reference the issue names ----------------
+//
+// Loaded with dlopen() from the runtime library (no headers needed, nothing
+// to install); skipped with a message where it is absent. Same job as ours:
+// one thread, a socketpair, a writer that keeps 64 KiB buffered and a reader
+// that drains everything. libevent's per-call limits are raised to ours
+// (256 KiB reads, 128 KiB writes) so the comparison is of the machinery,
+// not of defaults (its defaults, 16 KiB each way, are slower).
+struct LibEvent {
+  using DataCb = void (*)(void* bev, void* ctx);
+  using EventCb = void (*)(void* bev, short what, void* ctx);
+  void* (*event_base_new)();
+  void (*event_base_free)(void*);
+  int (*event_base_dispatch)(void*);
+  int (*event_base_loopbreak)(void*);
+  void* (*bufferevent_socket_new)(void*, int, int);
+  void (*bufferevent_setcb)(void*, DataCb, DataCb, EventCb, void*);
+  int (*bufferevent_enable)(void*, short);
+  int (*bufferevent_write)(void*, const void*, size_t);
+  void* (*bufferevent_get_input)(void*);
+  void* (*bufferevent_get_output)(void*);
+  size_t (*evbuffer_get_length)(const void*);
+  int (*evbuffer_drain)(void*, size_t);
+  void (*bufferevent_free)(void*);
+  int (*bufferevent_set_max_single_read)(void*, size_t);
+  int (*bufferevent_set_max_single_write)(void*, size_t);
+
+  static constexpr short kRead = 0x02;
+  static constexpr short kWrite = 0x04;
+  static constexpr int kCloseOnFree = 0x01;
+
+  // Null when the library (or a symbol) is missing.
+  static const LibEvent* Get() {
+    static const LibEvent* loaded = []() -> const LibEvent* {
+      void* lib = ::dlopen("libevent_core-2.1.so.7", RTLD_NOW | RTLD_LOCAL);
+      if (lib == nullptr) return nullptr;
+      static LibEvent api;
+      bool ok = true;
+      auto load = [&](auto& fn, const char* name) {
+        void* sym = ::dlsym(lib, name);
+        if (sym == nullptr) ok = false;
+        fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(sym);
+      };
+      load(api.event_base_new, "event_base_new");
+      load(api.event_base_free, "event_base_free");
+      load(api.event_base_dispatch, "event_base_dispatch");
+      load(api.event_base_loopbreak, "event_base_loopbreak");
+      load(api.bufferevent_socket_new, "bufferevent_socket_new");
+      load(api.bufferevent_setcb, "bufferevent_setcb");
+      load(api.bufferevent_enable, "bufferevent_enable");
+      load(api.bufferevent_write, "bufferevent_write");
+      load(api.bufferevent_get_input, "bufferevent_get_input");
+      load(api.bufferevent_get_output, "bufferevent_get_output");
+      load(api.evbuffer_get_length, "evbuffer_get_length");
+      load(api.evbuffer_drain, "evbuffer_drain");
+      load(api.bufferevent_free, "bufferevent_free");
+      load(api.bufferevent_set_max_single_read,
+           "bufferevent_set_max_single_read");
+      load(api.bufferevent_set_max_single_write,
+           "bufferevent_set_max_single_write");
+      return ok ? &api : nullptr;
+    }();
+    return loaded;
+  }
+};
+
+struct LibEventTransfer {
+  const LibEvent* ev;
+  void* base;
+  void* writer;
+  std::string message;
+  size_t left;
+  size_t total;
+  size_t received = 0;
+
+  // Like our streaming producer: write until more than 64 KiB is buffered.
+  void Produce() {
+    void* out = ev->bufferevent_get_output(writer);
+    while (left > 0 &&
+           ev->evbuffer_get_length(out) <= FileDescriptor::kDefaultBufferSize) {
+      ev->bufferevent_write(writer, message.data(), message.size());
+      --left;
+    }
+  }
+  static void OnWritable(void*, void* ctx) {
+    static_cast<LibEventTransfer*>(ctx)->Produce();
+  }
+  static void OnReadable(void* bev, void* ctx) {
+    auto* t = static_cast<LibEventTransfer*>(ctx);
+    void* in = t->ev->bufferevent_get_input(bev);
+    size_t n = t->ev->evbuffer_get_length(in);
+    t->ev->evbuffer_drain(in, n);
+    t->received += n;
+    if (t->received >= t->total) t->ev->event_base_loopbreak(t->base);
+  }
+};
+
+void TransferThroughLibEvent(const LibEvent& ev, const std::string& message,
+                             size_t count) {
+  int fds[2];
+  SocketPair(fds);
+  for (int fd : fds) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  LibEventTransfer t{&ev,   ev.event_base_new(),   nullptr, message,
+                     count, message.size() * count};
+  t.writer = ev.bufferevent_socket_new(t.base, fds[0], LibEvent::kCloseOnFree);
+  void* reader =
+      ev.bufferevent_socket_new(t.base, fds[1], LibEvent::kCloseOnFree);
+  for (void* bev : {t.writer, reader}) {
+    ev.bufferevent_set_max_single_read(bev, kReadSize);
+    ev.bufferevent_set_max_single_write(bev, FileDescriptor::kSendLimit);
+  }
+  ev.bufferevent_setcb(t.writer, nullptr, &LibEventTransfer::OnWritable,
+                       nullptr, &t);
+  ev.bufferevent_setcb(reader, &LibEventTransfer::OnReadable, nullptr, nullptr,
+                       &t);
+  ev.bufferevent_enable(t.writer, LibEvent::kWrite);
+  ev.bufferevent_enable(reader, LibEvent::kRead);
+  t.Produce();
+  ev.event_base_dispatch(t.base);
+  if (t.received < t.total) std::abort();
+  ev.bufferevent_free(t.writer);
+  ev.bufferevent_free(reader);
+  ev.event_base_free(t.base);
+}
+
+// libevent's MB/s for a job: best of three, measured once per process.
+double LibEventMBps(const std::string& message, size_t count) {
+  const LibEvent* ev = LibEvent::Get();
+  if (ev == nullptr) return 0;
+  double best = 1e9;
+  for (int i = 0; i < 3; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    TransferThroughLibEvent(*ev, message, count);
+    best = std::min(best, std::chrono::duration<double>(
+                              std::chrono::steady_clock::now() - start)
+                              .count());
+  }
+  return MegabytesPerSecond(message.size() * count, best);
+}
+
+double LibEventBulkMBps() {
+  static const double mbps =
+      LibEventMBps(std::string(kBulkChunk, 'x'), kBulkTotal / kBulkChunk);
+  return mbps;
+}
+
+double LibEventSmallMBps() {
+  static const double mbps =
+      LibEventMBps(std::string(kSmallSize, 'm'), kSmallCount);
+  return mbps;
+}
+
+void BM_LibEventBulk64KiB(benchmark::State& state) {
+  if (LibEvent::Get() == nullptr) {
+    state.SkipWithError("libevent_core-2.1.so.7 not found");
+    return;
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(LibEventBulkMBps());
+  state.counters["MBps"] = LibEventBulkMBps();
+}
+BENCHMARK(BM_LibEventBulk64KiB)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+void BM_LibEventSmall100B(benchmark::State& state) {
+  if (LibEvent::Get() == nullptr) {
+    state.SkipWithError("libevent_core-2.1.so.7 not found");
+    return;
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(LibEventSmallMBps());
+  state.counters["MBps"] = LibEventSmallMBps();
+}
+BENCHMARK(BM_LibEventSmall100B)->Iterations(1)->Unit(benchmark::kMillisecond);
+
 // Sets bytes/s, our MB/s beside each limit's and their ratio, and the write
 // syscalls per MiB. The ratio compares best runs (ours: the fastest
 // iteration; the limit: the fastest of three), which is what survives
@@ -257,6 +436,16 @@ void Report(benchmark::State& state, size_t bytes_per_iteration,
     state.counters["limit2_MBps"] = second_limit_mbps;
     state.counters[second_name] = best_mbps / second_limit_mbps;
   }
+}
+
+// Our best run against libevent's, when libevent could be loaded.
+void ReportLibEvent(benchmark::State& state, size_t bytes_per_iteration,
+                    double best_seconds, double libevent_mbps) {
+  if (libevent_mbps <= 0) return;
+  const double best_mbps =
+      static_cast<double>(bytes_per_iteration) / 1e6 / best_seconds;
+  state.counters["libevent_MBps"] = libevent_mbps;
+  state.counters["ratio_vs_libevent"] = best_mbps / libevent_mbps;
 }
 
 // Runs `body` once per benchmark iteration, timing each.
@@ -286,6 +475,7 @@ void BM_StreamBulk64KiB(benchmark::State& state) {
     writes += TransferThroughReactor(chunk, kBulkTotal / kBulkChunk);
   });
   Report(state, kBulkTotal, total, best, writes, limit, "ratio_vs_raw");
+  ReportLibEvent(state, kBulkTotal, best, LibEventBulkMBps());
 }
 BENCHMARK(BM_StreamBulk64KiB)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -317,6 +507,7 @@ void BM_StreamSmall100B(benchmark::State& state) {
   });
   Report(state, kSmallCount * kSmallSize, total, best, writes, coalescing,
          "ratio_vs_coalescing", naive, "ratio_vs_naive");
+  ReportLibEvent(state, kSmallCount * kSmallSize, best, LibEventSmallMBps());
 }
 BENCHMARK(BM_StreamSmall100B)->Unit(benchmark::kMillisecond)->UseRealTime();
 
