@@ -7,7 +7,11 @@
 // Selectables, then runs the timers that are due. A Selectable removed
 // during dispatch (by itself or by another callback) is not called again;
 // one whose DoRead()/DoWrite() fails or throws is removed and told
-// ConnectionLost(), and the loop carries on.
+// ConnectionLost(), and the loop carries on. A hangup or error on the fd
+// (EPOLLHUP/EPOLLERR) goes to DoRead() when the selectable is a reader (its
+// read() then reports EOF or the errno, after any data still queued), else
+// to DoWrite() (whose write() reports EPIPE or the like). A selectable whose
+// fileno() turns -1 during its callback is dropped with ConnectionLost().
 //
 // Example:
 //
