@@ -27,12 +27,23 @@ StringTransport::Options TransportOptions(const Address& host,
 void LoopbackTransport::Write(std::string_view data) {
   if (lost_ || write_closed_ || disconnected()) return;
   StringTransport::Write(data);
+  MaybePauseProducer();
 }
 
 void LoopbackTransport::WriteSequence(
     absl::Span<const std::string_view> chunks) {
   if (lost_ || write_closed_ || disconnected()) return;
   StringTransport::WriteSequence(chunks);
+  MaybePauseProducer();
+}
+
+void LoopbackTransport::MaybePauseProducer() {
+  Producer* p = producer();
+  if (p != nullptr && streaming() && paused_producer_ == nullptr &&
+      Value().size() > buffer_size_) {
+    paused_producer_ = p;
+    p->PauseProducing();
+  }
 }
 
 absl::Status LoopbackTransport::RegisterProducer(Producer* producer,
@@ -78,6 +89,8 @@ LoopbackPump::LoopbackPump(Protocol* client, Protocol* server, Options options)
           TransportOptions(options_.server_address, options_.client_address)),
       client_{&client_transport_, client},
       server_{&server_transport_, server} {
+  client_transport_.buffer_size_ = options_.buffer_size;
+  server_transport_.buffer_size_ = options_.buffer_size;
   server->MakeConnection(&server_transport_);
   client->MakeConnection(&client_transport_);
 }

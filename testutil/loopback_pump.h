@@ -6,8 +6,9 @@
 // Each side's transport is a LoopbackTransport: a StringTransport (lenient)
 // whose written bytes the pump delivers to the other protocol. A round of
 // Pump() delivers what each side wrote (unless the receiving protocol paused
-// its transport), pauses a streaming producer whose undelivered bytes exceed
-// buffer_size and resumes it once they are delivered, resumes a pull
+// its transport), pauses a streaming producer as soon as its undelivered
+// bytes exceed buffer_size (inside the Write() that crossed the mark, as
+// FileDescriptor does) and resumes it once they are delivered, resumes a pull
 // producer each time its bytes drain, and completes LoseConnection() (after
 // the flush and once no producer is registered), LoseWriteConnection()
 // (the peer reads EOF) and AbortConnection() (buffered bytes dropped). A side
@@ -70,6 +71,11 @@ class LoopbackTransport : public StringTransport {
   explicit LoopbackTransport(Options options)
       : StringTransport(std::move(options)) {}
 
+  // Pauses a streaming producer as soon as more than buffer_size_ bytes
+  // wait (inside the Write() that crossed it, as FileDescriptor does).
+  void MaybePauseProducer();
+
+  size_t buffer_size_ = 64 * 1024;
   bool lost_ = false;
   bool write_closing_ = false;
   bool write_closed_ = false;

@@ -110,6 +110,27 @@ TEST(LoopbackPumpTest, LoseConnectionIsReportedByThePumpNotTheCall) {
   EXPECT_FALSE(pump.client_transport().connected());
 }
 
+TEST(LoopbackPumpTest, BufferSizeOptionSetsThePauseMark) {
+  AccumulatingProtocol client, server;
+  LoopbackPump::Options options;
+  options.buffer_size = 10;
+  LoopbackPump pump(&client, &server, options);
+  struct Counter : Producer {
+    void PauseProducing() override { ++pauses; }
+    void ResumeProducing() override { ++resumes; }
+    void StopProducing() override {}
+    int pauses = 0, resumes = 0;
+  } producer;
+  ASSERT_TRUE(client.transport()->RegisterProducer(&producer, true).ok());
+  client.transport()->Write("0123456789");
+  EXPECT_EQ(producer.pauses, 0);
+  client.transport()->Write("!");
+  EXPECT_EQ(producer.pauses, 1);
+  pump.Flush();
+  EXPECT_EQ(producer.resumes, 1);
+  EXPECT_EQ(server.data(), "0123456789!");
+}
+
 TEST(LoopbackPumpTest, FlushDiesOnAnEndlessConversation) {
   EXPECT_DEATH(
       {

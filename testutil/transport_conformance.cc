@@ -347,6 +347,27 @@ TEST_P(TransportConformanceTest, StreamingProducerPausedUnderBackpressure) {
   client()->UnregisterProducer();
 }
 
+// A push producer may write in a loop "while not paused": the transport
+// must pause it from inside the Write() that fills its buffer, or the loop
+// never ends.
+TEST_P(TransportConformanceTest, LoopingProducerIsPausedFromInsideWrite) {
+  ConnectBoth();
+  constexpr size_t kBound = 64 << 20;
+  TickingProducer producer(client(), 16 * 1024, kBound);
+  ASSERT_TRUE(client()->RegisterProducer(&producer, true).ok());
+  harness_->AsProducer(server())->PauseProducing();
+  harness_->Settle();
+  while (!producer.paused && !producer.finished()) producer.Tick();
+  ASSERT_TRUE(producer.paused) << "wrote " << producer.sent << " unpaused";
+  const size_t sent = producer.sent;
+  harness_->AsProducer(server())->ResumeProducing();
+  ASSERT_TRUE(harness_->RunUntil([&] { return producer.resumes > 0; }));
+  ASSERT_TRUE(
+      harness_->RunUntil([&] { return server_.data().size() >= sent; }));
+  EXPECT_TRUE(server_.data() == Pattern(sent));
+  client()->UnregisterProducer();
+}
+
 TEST_P(TransportConformanceTest, PullProducerIsResumedUntilItFinishes) {
   ConnectBoth();
   constexpr size_t kChunk = 8 * 1024;
