@@ -1,5 +1,6 @@
 #include "standin/testutil/loopback_pump.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -40,7 +41,7 @@ void LoopbackTransport::WriteSequence(
 void LoopbackTransport::MaybePauseProducer() {
   Producer* p = producer();
   if (p != nullptr && streaming() && paused_producer_ == nullptr &&
-      Value().size() > buffer_size_) {
+      user_pending() > buffer_size_) {
     paused_producer_ = p;
     p->PauseProducing();
   }
@@ -99,7 +100,12 @@ void LoopbackPump::Lose(Side self, Side peer, const absl::Status& reason) {
   LoopbackTransport& t = *self.transport;
   t.lost_ = true;
   t.set_connected(false);
-  t.Clear();  // Undelivered bytes go nowhere.
+  // Bytes still in our user buffer go nowhere. Bytes in flight stay for the
+  // peer to read before its EOF, unless we aborted.
+  t.Clear();
+  t.outbox_.clear();
+  t.outbox_offset_ = 0;
+  if (IsConnectionAborted(reason)) t.in_flight_.clear();
   if (Producer* producer = t.producer(); producer != nullptr) {
     t.StringTransport::UnregisterProducer();
     t.paused_producer_ = nullptr;
@@ -116,11 +122,45 @@ bool LoopbackPump::Abort(Side self, Side peer) {
   return true;
 }
 
+bool LoopbackPump::Send(Side self, Side peer) {
+  LoopbackTransport& t = *self.transport;
+  if (t.lost_ || t.disconnected()) return false;
+  if (!t.Value().empty()) {
+    t.outbox_.append(t.Value());
+    t.Clear();
+  }
+  const size_t pending = t.outbox_.size() - t.outbox_offset_;
+  if (pending == 0) return false;
+  if (peer.transport->lost_) {
+    // The peer is gone: the bytes go nowhere (a real write would soon fail;
+    // we read the EOF first either way).
+    t.outbox_.clear();
+    t.outbox_offset_ = 0;
+    t.drained_ = true;
+    return true;
+  }
+  const size_t cap = options_.kernel_buffer_size;
+  const size_t room = t.in_flight_.size() < cap ? cap - t.in_flight_.size() : 0;
+  const size_t n = std::min(room, pending);
+  if (n == 0) return false;
+  t.in_flight_.append(t.outbox_, t.outbox_offset_, n);
+  t.outbox_offset_ += n;
+  if (t.outbox_offset_ == t.outbox_.size()) {
+    t.outbox_.clear();
+    t.outbox_offset_ = 0;
+    t.drained_ = true;
+  } else if (t.outbox_offset_ > t.outbox_.size() / 2) {
+    t.outbox_.erase(0, t.outbox_offset_);  // Amortised O(1) per byte.
+    t.outbox_offset_ = 0;
+  }
+  return true;
+}
+
 bool LoopbackPump::Deliver(Side from, Side to) {
   LoopbackTransport& source = *from.transport;
-  if (source.lost_ || source.Value().empty()) return false;
+  if (source.in_flight_.empty()) return false;
   if (to.transport->lost_) {
-    source.Clear();  // The peer is gone; the bytes go nowhere.
+    source.in_flight_.clear();  // The reader is gone.
     return true;
   }
   if (to.transport->disconnected()) return false;  // Aborting: reads no more.
@@ -128,9 +168,8 @@ bool LoopbackPump::Deliver(Side from, Side to) {
       StringTransport::ProducerState::kProducing) {
     return false;  // The receiver paused (or stopped) reading.
   }
-  std::string data(source.Value());
-  source.Clear();
-  source.drained_ = true;
+  std::string data = std::move(source.in_flight_);
+  source.in_flight_.clear();
   to.protocol->DataReceived(data);
   return true;
 }
@@ -141,7 +180,7 @@ bool LoopbackPump::Producers(Side self) {
   t.drained_ = false;
   Producer* producer = t.producer();
   if (t.lost_ || producer == nullptr) return false;
-  const size_t pending = t.Value().size();
+  const size_t pending = t.user_pending();
   if (t.streaming()) {
     if (pending > options_.buffer_size && t.paused_producer_ == nullptr) {
       t.paused_producer_ = producer;
@@ -156,10 +195,9 @@ bool LoopbackPump::Producers(Side self) {
     return false;
   }
   if (drained && pending == 0) {
-    size_t before = t.Value().size();
     producer->ResumeProducing();
     // Progress only if it produced something (or changed its mind).
-    return t.Value().size() != before || t.producer() != producer;
+    return t.user_pending() != 0 || t.producer() != producer;
   }
   return false;
 }
@@ -167,7 +205,7 @@ bool LoopbackPump::Producers(Side self) {
 bool LoopbackPump::Close(Side self, Side peer) {
   LoopbackTransport& t = *self.transport;
   // An abort (disconnected()) is finished by Abort() next round, not here.
-  if (t.lost_ || t.disconnected() || !t.Value().empty()) return false;
+  if (t.lost_ || t.disconnected() || t.user_pending() != 0) return false;
   if (t.disconnecting() && t.producer() == nullptr) {
     Lose(self, peer, ConnectionDone());
     return true;
@@ -183,7 +221,7 @@ bool LoopbackPump::Close(Side self, Side peer) {
 bool LoopbackPump::ReadEof(Side self, Side peer) {
   LoopbackTransport& t = *self.transport;
   if (t.lost_ || t.disconnected() || !t.eof_pending_ ||
-      !peer.transport->Value().empty() ||
+      !peer.transport->in_flight_.empty() ||
       t.producer_state() != StringTransport::ProducerState::kProducing) {
     return false;
   }
@@ -196,6 +234,8 @@ bool LoopbackPump::Pump() {
   bool progress = false;
   progress |= Abort(client_, server_);
   progress |= Abort(server_, client_);
+  progress |= Send(client_, server_);
+  progress |= Send(server_, client_);
   progress |= Deliver(client_, server_);
   progress |= Deliver(server_, client_);
   progress |= Producers(client_);

@@ -5,16 +5,18 @@
 //
 // Each side's transport is a LoopbackTransport: a StringTransport (lenient)
 // whose written bytes the pump delivers to the other protocol. A round of
-// Pump() delivers what each side wrote (unless the receiving protocol paused
-// its transport), pauses a streaming producer as soon as its undelivered
-// bytes exceed buffer_size (inside the Write() that crossed the mark, as
-// FileDescriptor does) and resumes it once they are delivered, resumes a pull
-// producer each time its bytes drain, and completes LoseConnection() (after
-// the flush and once no producer is registered), LoseWriteConnection()
-// (the peer reads EOF) and AbortConnection() (buffered bytes dropped). A side
-// that reads EOF closes, as a FileDescriptor does; every protocol hears
-// ConnectionLost() exactly once: ConnectionDone() after a clean close,
-// ConnectionAborted() on the aborting side.
+// Pump() sends what each side wrote into flight (up to kernel_buffer_size
+// per direction, like the kernels' socket buffers) and delivers what is in
+// flight (unless the receiving protocol paused its transport), pauses a
+// streaming producer as soon as its undelivered bytes exceed buffer_size
+// (inside the Write() that crossed the mark, as FileDescriptor does) and
+// resumes it once they are delivered, resumes a pull producer each time its
+// bytes drain, and completes LoseConnection() (after the flush and once no
+// producer is registered), LoseWriteConnection() (the peer reads EOF) and
+// AbortConnection() (buffered bytes dropped). A side that reads EOF closes, as
+// a FileDescriptor does; every protocol hears ConnectionLost() exactly once:
+// ConnectionDone() after a clean close, ConnectionAborted() on the aborting
+// side.
 //
 // Example:
 //
@@ -31,6 +33,7 @@
 #define STANDIN_TESTUTIL_LOOPBACK_PUMP_H_
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -43,8 +46,9 @@ namespace standin::testutil {
 
 class LoopbackPump;
 
-// One end of a LoopbackPump connection. Value() holds the bytes written and
-// not yet delivered (the pump Clear()s it as it delivers).
+// One end of a LoopbackPump connection. Value() holds the bytes written
+// since the last Pump() round; each round the pump takes them (Clear()s it)
+// into this side's send buffer, from which they cross to the peer.
 class LoopbackTransport : public StringTransport {
  public:
   // Writes are dropped once the connection is lost or the write side has
@@ -62,6 +66,14 @@ class LoopbackTransport : public StringTransport {
   // EOF; later writes are dropped.
   void LoseWriteConnection();
 
+  // Bytes written and not yet sent into flight: what buffer_size is
+  // compared with.
+  size_t user_pending() const {
+    return Value().size() + (outbox_.size() - outbox_offset_);
+  }
+  // Bytes sent toward the peer and not yet read by it.
+  size_t in_flight() const { return in_flight_.size(); }
+
   // ConnectionLost() has been delivered to this side's protocol.
   bool lost() const { return lost_; }
   bool write_closed() const { return write_closed_; }
@@ -76,6 +88,9 @@ class LoopbackTransport : public StringTransport {
   void MaybePauseProducer();
 
   size_t buffer_size_ = 64 * 1024;
+  std::string outbox_;        // Taken from Value(), not yet in flight.
+  size_t outbox_offset_ = 0;  // Bytes of outbox_ already in flight.
+  std::string in_flight_;     // "In the kernel": sent, not yet read.
   bool lost_ = false;
   bool write_closing_ = false;
   bool write_closed_ = false;
@@ -93,9 +108,15 @@ class LoopbackPump {
     // The server's host and the client's peer.
     Address server_address =
         IPv4Address{IPv4Address::Kind::kTcp, "10.0.0.1", 12345};
-    // A streaming producer is paused once more undelivered bytes than this
+    // A streaming producer is paused once more than this many written bytes
     // wait on its transport (FileDescriptor's default).
     size_t buffer_size = 64 * 1024;
+    // Bytes in flight per direction: what the kernels' socket buffers hold
+    // between a send and the peer's read. A side's LoseConnection()
+    // completes once its bytes are in flight, even if the peer is not
+    // reading; a paused reader lets this fill, then the writer's own buffer
+    // grows and its producer is paused.
+    size_t kernel_buffer_size = 256 * 1024;
   };
 
   // Connects the server first, then the client (MakeConnection on each),
@@ -120,6 +141,8 @@ class LoopbackPump {
     Protocol* protocol;
   };
   bool Abort(Side self, Side peer);
+  // Moves written bytes into flight, as far as kernel_buffer_size allows.
+  bool Send(Side self, Side peer);
   bool Deliver(Side from, Side to);
   bool Producers(Side self);
   bool Close(Side self, Side peer);

@@ -70,7 +70,7 @@ TEST(LoopbackPumpTest, BytesMoveOnlyWhenPumped) {
   client.transport()->Write("ping");
   EXPECT_EQ(server.data(), "");
   EXPECT_EQ(pump.client_transport().Value(), "ping");
-  EXPECT_TRUE(pump.Pump());
+  EXPECT_TRUE(pump.Pump());  // Sent and read in one round.
   EXPECT_EQ(server.data(), "ping");
   EXPECT_EQ(pump.client_transport().Value(), "");
   EXPECT_FALSE(pump.Pump());
@@ -129,6 +129,22 @@ TEST(LoopbackPumpTest, BufferSizeOptionSetsThePauseMark) {
   pump.Flush();
   EXPECT_EQ(producer.resumes, 1);
   EXPECT_EQ(server.data(), "0123456789!");
+}
+
+TEST(LoopbackPumpTest, KernelBufferBoundsWhatAPausedReaderHolds) {
+  AccumulatingProtocol client, server;
+  LoopbackPump::Options options;
+  options.kernel_buffer_size = 100;
+  LoopbackPump pump(&client, &server, options);
+  pump.server_transport().PauseProducing();
+  client.transport()->Write(std::string(250, 'k'));
+  pump.Flush();
+  EXPECT_EQ(pump.client_transport().in_flight(), 100u);
+  EXPECT_EQ(pump.client_transport().user_pending(), 150u);
+  pump.server_transport().ResumeProducing();
+  pump.Flush();
+  EXPECT_EQ(server.data(), std::string(250, 'k'));
+  EXPECT_EQ(server.chunks().size(), 3u);  // 100 + 100 + 50.
 }
 
 TEST(LoopbackPumpTest, FlushDiesOnAnEndlessConversation) {

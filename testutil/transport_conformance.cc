@@ -142,6 +142,24 @@ TEST_P(TransportConformanceTest, LoseConnectionFlushesThenBothSeeDone) {
       << server_.closed_reason();
 }
 
+// The close completes once our bytes are handed over, whether or not the
+// peer is reading; the peer sees them, then EOF, when it reads again.
+TEST_P(TransportConformanceTest, LoseConnectionWhileThePeerIsPaused) {
+  ConnectBoth();
+  harness_->AsProducer(server())->PauseProducing();
+  client()->Write("bye");
+  client()->LoseConnection();
+  ASSERT_TRUE(harness_->RunUntil([&] { return client_.closed(); }));
+  EXPECT_TRUE(IsConnectionDone(client_.closed_reason()));
+  harness_->Settle();
+  EXPECT_FALSE(server_.closed());
+  EXPECT_EQ(server_.data(), "");
+  harness_->AsProducer(server())->ResumeProducing();
+  ASSERT_TRUE(harness_->RunUntil([&] { return server_.closed(); }));
+  EXPECT_EQ(server_.data(), "bye");
+  EXPECT_TRUE(IsConnectionDone(server_.closed_reason()));
+}
+
 TEST_P(TransportConformanceTest, LoseConnectionTwiceReportsOnce) {
   ConnectBoth();
   client()->LoseConnection();
