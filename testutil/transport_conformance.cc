@@ -92,6 +92,30 @@ TEST_P(TransportConformanceTest, HostAndPeerAreMirrored) {
   EXPECT_EQ(client()->GetPeer(), server()->GetHost());
 }
 
+TEST_P(TransportConformanceTest, GreetingAndCloseFromConnectionMade) {
+  server_.set_on_connection_made([&] {
+    server()->Write("220 hello\r\n");
+    server()->LoseConnection();
+  });
+  ConnectBoth();
+  ASSERT_TRUE(harness_->RunUntil([&] { return BothLost(); }));
+  EXPECT_EQ(client_.data(), "220 hello\r\n");
+  EXPECT_TRUE(IsConnectionDone(client_.closed_reason()));
+  EXPECT_TRUE(IsConnectionDone(server_.closed_reason()));
+}
+
+TEST_P(TransportConformanceTest, UnregisteringInConnectionLostIsHarmless) {
+  ConnectBoth();
+  TickingProducer producer(client(), 1, 1);
+  ASSERT_TRUE(client()->RegisterProducer(&producer, true).ok());
+  client_.set_on_connection_lost(
+      [&](const absl::Status&) { client()->UnregisterProducer(); });
+  server()->LoseConnection();
+  ASSERT_TRUE(harness_->RunUntil([&] { return BothLost(); }));
+  EXPECT_EQ(producer.stops, 1);
+  EXPECT_EQ(client_.connection_lost_calls(), 1);
+}
+
 TEST_P(TransportConformanceTest, WritesArriveInOrder) {
   ConnectBoth();
   client()->Write("one ");
