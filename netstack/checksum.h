@@ -6,8 +6,9 @@
 // carries a correct checksum therefore checksums to 0. Words are summed in
 // native byte order and folded once at the end, which is legal because
 // ones'-complement addition is byte-order independent (RFC 1071 section 2):
-// 64-byte blocks with SSE2 (pmaddwd into 32-bit lanes), the rest 8 bytes per
-// step into 128-bit accumulators.
+// from 128 bytes up with AVX2 (when the CPU has it) or SSE2, pmaddwd into
+// 32-bit lanes; shorter buffers and tails 8 bytes per step into 128-bit
+// accumulators.
 //
 // For sums over several pieces (UDP's pseudo-header, then the datagram) use
 // ChecksumAccumulator; pieces of odd length are handled exactly:
@@ -59,10 +60,18 @@ class ChecksumAccumulator {
 };
 
 namespace internal {
+// The ways the sum can be taken; the best available is used. Tests run all
+// of them against the naive definition.
+enum class SimdPath { kScalar, kSse2, kAvx2 };
+// Whether `path` can run on this CPU and build.
+bool SimdPathAvailable(SimdPath path);
 // A 64-bit value whose Fold64() is the ones'-complement sum of `size` bytes
 // read as little-endian 16-bit words (an odd tail byte zero-padded), plus
 // `initial`. Exposed for the benchmark.
 uint64_t OnesComplementSum64(const char* data, size_t size, uint64_t initial);
+// The same by a given path, which must be available.
+uint64_t OnesComplementSum64With(SimdPath path, const char* data, size_t size,
+                                 uint64_t initial);
 // Folds a 64-bit ones'-complement sum to 16 bits.
 uint16_t Fold64(uint64_t sum);
 }  // namespace internal

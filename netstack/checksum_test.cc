@@ -68,6 +68,49 @@ TEST(InternetChecksumTest, MatchesNaiveForEveryLengthAndAlignment) {
   }
 }
 
+// Every summing path (scalar, SSE2, AVX2) on every length and alignment.
+class SimdPathTest : public testing::TestWithParam<internal::SimdPath> {};
+
+TEST_P(SimdPathTest, MatchesNaive) {
+  internal::SimdPath path = GetParam();
+  if (!internal::SimdPathAvailable(path)) {
+    GTEST_SKIP() << "this CPU or build lacks the path";
+  }
+  auto checksum = [&](std::string_view bytes) {
+    return static_cast<uint16_t>(
+        ~__builtin_bswap16(internal::Fold64(internal::OnesComplementSum64With(
+            path, bytes.data(), bytes.size(), 0))));
+  };
+  std::mt19937 rng(static_cast<unsigned>(path) + 1);
+  std::string storage(4096 + 16, '\0');
+  for (char& c : storage) c = static_cast<char>(rng());
+  for (size_t offset = 0; offset < 4; ++offset) {
+    for (size_t length = 0; length <= 4096; length += (length < 600 ? 1 : 7)) {
+      std::string_view bytes(storage.data() + offset, length);
+      ASSERT_EQ(checksum(bytes), NaiveChecksum(bytes))
+          << "length " << length << " at offset " << offset;
+    }
+  }
+  std::string big(3 * 1024 * 1024 + 13, '\xff');  // several lane batches
+  EXPECT_EQ(checksum(big), NaiveChecksum(big));
+}
+
+INSTANTIATE_TEST_SUITE_P(AllPaths, SimdPathTest,
+                         testing::Values(internal::SimdPath::kScalar,
+                                         internal::SimdPath::kSse2,
+                                         internal::SimdPath::kAvx2),
+                         [](const auto& info) {
+                           switch (info.param) {
+                             case internal::SimdPath::kScalar:
+                               return "Scalar";
+                             case internal::SimdPath::kSse2:
+                               return "Sse2";
+                             case internal::SimdPath::kAvx2:
+                               return "Avx2";
+                           }
+                           return "Unknown";
+                         });
+
 TEST(InternetChecksumTest, MatchesNaiveBeyondOneSimdBatch) {
   // The SIMD path re-bases its 32-bit lanes every 512 KiB; cross that twice,
   // with all-ones data (the largest lane growth) and random data.
