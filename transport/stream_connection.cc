@@ -23,6 +23,36 @@ namespace {
 // busy listener cannot starve the loop.
 constexpr int kMaxAcceptsPerTurn = 64;
 
+// One descriptor held in reserve for the whole process (Twisted's
+// _reservedFD): when accept() fails for want of descriptors the pending
+// connection would keep the level-triggered listener readable forever (a
+// busy loop), so we free the reserve, accept the connection, close it (the
+// peer sees the end at once) and take the reserve back.
+int& ReserveFd() {
+  static int fd = -1;
+  return fd;
+}
+
+void Reserve() {
+  if (ReserveFd() < 0) ReserveFd() = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+// Returns true if a pending connection was shed.
+bool ShedOneConnection(int listen_fd) {
+  if (ReserveFd() < 0) {
+    std::fprintf(stderr,
+                 "StreamListener: out of descriptors and no reserve; the "
+                 "pending connection waits\n");
+    return false;
+  }
+  ::close(ReserveFd());
+  ReserveFd() = -1;
+  int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+  if (fd >= 0) ::close(fd);
+  Reserve();
+  return fd >= 0;
+}
+
 bool IsSocket(int fd) {
   int type = 0;
   socklen_t len = sizeof(type);
@@ -337,6 +367,7 @@ absl::StatusOr<std::unique_ptr<StreamListener>> StreamListener::Listen(
     if (!unlink_path.empty()) ::unlink(unlink_path.c_str());
     return ErrnoStatus(err, absl::StrCat("cannot listen on ", description));
   }
+  Reserve();
   std::unique_ptr<StreamListener> listener(new StreamListener(
       fd, reactor, std::move(factory), SocketAddress(fd, /*peer=*/false),
       std::move(unlink_path)));
@@ -384,8 +415,19 @@ absl::Status StreamListener::DoRead() {
       int err = errno;
       if (err == EAGAIN || err == EWOULDBLOCK) break;
       if (err == EINTR || err == ECONNABORTED || err == EPROTO) continue;
-      if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
-        // Out of resources: keep listening, try again next turn (Twisted).
+      if (err == EMFILE || err == ENFILE) {
+        // Out of descriptors: refuse this connection (closing it) rather
+        // than leave it pending and spin on a readable listener. (accept()
+        // says EMFILE before it looks at the queue, so this also ends the
+        // loop once nothing is pending.)
+        if (ShedOneConnection(fd_)) {
+          ++refused_;
+          continue;
+        }
+        break;
+      }
+      if (err == ENOBUFS || err == ENOMEM) {
+        // Out of memory: keep listening, try again next turn (Twisted).
         std::fprintf(stderr, "StreamListener: accept: %s\n",
                      std::strerror(err));
         break;

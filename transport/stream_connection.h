@@ -188,8 +188,12 @@ class StreamListener : public Selectable, public ListeningPort {
   void StopListening() override;
 
   int fileno() const override { return fd_; }
-  // Accepts every pending connection (up to a bound per turn). Running out
-  // of descriptors is reported on stderr and retried on a later turn.
+  // Accepts every pending connection (up to a bound per turn). Out of
+  // descriptors (EMFILE/ENFILE), a pending connection is accepted through a
+  // descriptor held in reserve and closed at once (Twisted's _reservedFD),
+  // so the peer learns and the loop does not spin; see refused_count().
+  // (The reserve, /dev/null opened at the first listen, stays open for the
+  // life of the process.)
   absl::Status DoRead() override;
   // accept() failed for good: stop listening.
   void ConnectionLost(const absl::Status& reason) override;
@@ -199,6 +203,8 @@ class StreamListener : public Selectable, public ListeningPort {
   size_t connection_count() const { return live_; }
   // Connections accepted so far.
   size_t accepted_count() const { return accepted_; }
+  // Connections closed unserved because we were out of descriptors.
+  size_t refused_count() const { return refused_; }
 
  private:
   struct Entry {
@@ -220,6 +226,7 @@ class StreamListener : public Selectable, public ListeningPort {
   std::list<Entry> entries_;
   size_t live_ = 0;
   size_t accepted_ = 0;
+  size_t refused_ = 0;
   // Reaping lost connections on a later turn; cancelled on destruction.
   std::list<DelayedCall> reapers_;
 };

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -635,7 +636,49 @@ TEST_F(StreamConnectionTest, SignalInterruptingTheWaitIsNotAnError) {
   ::sigaction(SIGALRM, &old, nullptr);
 }
 
+// Twisted: test_closePeerOnEMFILE. Out of descriptors, the listener closes
+// the pending connection (the client sees the end) instead of spinning.
+TEST_F(StreamConnectionTest, OutOfDescriptorsClosesThePeerAndDoesNotSpin) {
+  auto listener = StreamListener::ListenTcp(
+      &reactor_, 0, [](const Address&) -> std::unique_ptr<Protocol> {
+        return std::make_unique<AccumulatingProtocol>();
+      });
+  ASSERT_TRUE(listener.ok());
+  uint16_t port = std::get<IPv4Address>((*listener)->GetHost()).port;
+  auto conn =
+      StreamConnection::ConnectTcp(&reactor_, "127.0.0.1", port, &protocol_);
+  ASSERT_TRUE(conn.ok());
+  // No descriptor left for accept(): the limit is what is open now.
+  struct rlimit old_limit;
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &old_limit), 0);
+  struct rlimit tight = old_limit;
+  tight.rlim_cur = static_cast<rlim_t>(OpenFdCount());
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &tight), 0);
+  const uint64_t turns_before = reactor_.turns();
+  const bool closed = RunUntil([&] { return protocol_.closed(); });
+  const uint64_t turns = reactor_.turns() - turns_before;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &old_limit), 0);
+  ASSERT_TRUE(closed);
+  EXPECT_EQ((*listener)->accepted_count(), 0u);
+  EXPECT_EQ((*listener)->refused_count(), 1u);
+  EXPECT_LT(turns, 100u);  // Not a busy loop.
+  // With descriptors again, the listener serves the next connection.
+  AccumulatingProtocol next;
+  auto again =
+      StreamConnection::ConnectTcp(&reactor_, "127.0.0.1", port, &next);
+  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE(RunUntil([&] { return (*listener)->accepted_count() == 1; }));
+}
+
 TEST_F(StreamConnectionTest, NoDescriptorLeaksAcrossManyConnections) {
+  {
+    // The first listener opens the process-wide reserve descriptor, which
+    // stays open by design; count from after that.
+    auto warmup = StreamListener::ListenTcp(&reactor_, 0, [](const Address&) {
+      return std::unique_ptr<Protocol>();
+    });
+    ASSERT_TRUE(warmup.ok());
+  }
   const int before = OpenFdCount();
   {
     auto listener = StreamListener::ListenTcp(
