@@ -18,10 +18,14 @@
 //
 // and link the test against //testutil:transport_conformance (alwayslink).
 // Covered: write ordering, WriteSequence, both directions, large transfers,
-// LoseConnection flushing, LoseConnection twice, writes after the end,
-// abort, half-close, the receiver pausing, push producers paused and
-// resumed under backpressure, pull producers, producers stopped on loss,
-// ConnectionLost exactly once with the right reason, host/peer symmetry.
+// a greeting and close from ConnectionMade(), LoseConnection flushing (also
+// while the peer is not reading), LoseConnection twice, writes after the
+// end, abort (plain, inside DataReceived, then LoseConnection, inside
+// ResumeProducing, with a full buffer: Twisted's AbortConnectionMixin),
+// half-close, the receiver pausing, push producers paused under
+// backpressure (and from inside the Write() that fills the buffer) and
+// resumed, pull producers, producers stopped on loss, ConnectionLost exactly
+// once with the right reason, host/peer symmetry.
 #ifndef STANDIN_TESTUTIL_TRANSPORT_CONFORMANCE_H_
 #define STANDIN_TESTUTIL_TRANSPORT_CONFORMANCE_H_
 
