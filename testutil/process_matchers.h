@@ -31,18 +31,12 @@
 #include "gmock/gmock.h"
 #include "standin/process/fake_process_transport.h"
 #include "standin/process/process_status.h"
+#include "standin/testutil/matchers.h"
 
 namespace standin::testutil {
 namespace process_matchers_internal {
 
-template <typename T>
-const auto& Deref(const T& x) {
-  if constexpr (std::is_pointer_v<T>) {
-    return *x;
-  } else {
-    return x;
-  }
-}
+using matchers_internal::Deref;
 
 // "TERM" or 9, as the protocol gave it.
 std::string SignalToString(const FakeProcessTransport::Signal& signal);
