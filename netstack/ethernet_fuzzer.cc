@@ -17,11 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   EthernetFrame checked;
   DropReason reason = EthernetFrame::Check(bytes, &checked);
   absl::StatusOr<EthernetFrame> frame = EthernetFrame::Parse(bytes);
-  FUZZ_CHECK(frame.ok() == (reason == DropReason::kNone));
-  if (!frame.ok()) {
-    FUZZ_CHECK(!frame.status().message().empty());
-    return 0;
-  }
+  if (!ParseAgreesWithCheck(frame, reason)) return 0;
   FUZZ_CHECK(frame->payload().size() + EthernetFrame::kHeaderSize == size);
   char out[EthernetHeader::kSize];
   EthernetHeader::FromFrame(*frame).Emit(out);

@@ -32,9 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   DropReason reason = UdpDatagram::Check(bytes, source, destination, &checked);
   absl::StatusOr<UdpDatagram> datagram =
       UdpDatagram::Parse(bytes, source, destination);
-  FUZZ_CHECK(datagram.ok() == (reason == DropReason::kNone));
-  if (!datagram.ok()) {
-    FUZZ_CHECK(!datagram.status().message().empty());
+  if (!ParseAgreesWithCheck(datagram, reason)) {
     // Length defects are found with or without the addresses.
     FUZZ_CHECK(reason == DropReason::kUdpBadChecksum ||
                reason == length_reason);

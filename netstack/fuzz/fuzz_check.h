@@ -9,6 +9,9 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "absl/status/statusor.h"
+#include "standin/netstack/drop_reason.h"
+
 #define FUZZ_CHECK(condition)                                          \
   do {                                                                 \
     if (!(condition)) {                                                \
@@ -17,5 +20,16 @@
       std::abort();                                                    \
     }                                                                  \
   } while (0)
+
+// The invariant every parser fuzzer starts with: Parse() and the
+// allocation-free Check() agree on the input, and a refusal says why.
+// Returns whether the input parsed.
+template <typename T>
+bool ParseAgreesWithCheck(const absl::StatusOr<T>& parsed,
+                          standin::netstack::DropReason reason) {
+  FUZZ_CHECK(parsed.ok() == (reason == standin::netstack::DropReason::kNone));
+  if (!parsed.ok()) FUZZ_CHECK(!parsed.status().message().empty());
+  return parsed.ok();
+}
 
 #endif  // STANDIN_NETSTACK_FUZZ_FUZZ_CHECK_H_
