@@ -96,6 +96,41 @@ class Protocol {
   Transport* transport_ = nullptr;
 };
 
+// A Transport that can close its sending direction alone (Twisted's
+// ITCPTransport.loseWriteConnection): once the bytes written so far are
+// flushed, the peer reads EOF while reading here goes on. A half-closeable
+// protocol then hears WriteConnectionLost(). Later writes are dropped.
+//
+//   transport->Write("last request\r\n");
+//   static_cast<HalfCloseableTransport*>(transport)->LoseWriteConnection();
+//   // ... DataReceived() keeps delivering the peer's answer ...
+class HalfCloseableTransport : public virtual Transport {
+ public:
+  virtual void LoseWriteConnection() = 0;
+};
+
+// A Protocol that wants to know about each direction of the connection
+// ending separately (Twisted's IHalfCloseableProtocol). A plain Protocol
+// hears ConnectionLost(ConnectionDone()) when the peer sends EOF; a
+// HalfCloseableProtocol hears ReadConnectionLost() instead and may go on
+// writing. Once both directions are done the connection closes and
+// ConnectionLost() follows, exactly once.
+//
+//   class Upload : public standin::HalfCloseableProtocol {
+//     void DataReceived(std::string_view d) override { hash_.Update(d); }
+//     void ReadConnectionLost() override {     // the peer is done sending
+//       transport()->Write(hash_.Hex());        // we may still answer
+//       transport()->LoseConnection();
+//     }
+//   };
+class HalfCloseableProtocol : public Protocol {
+ public:
+  // The peer finished writing (EOF); this side may go on writing.
+  virtual void ReadConnectionLost() {}
+  // Our LoseWriteConnection() has flushed and shut the sending direction.
+  virtual void WriteConnectionLost() {}
+};
+
 // Receives whole datagrams (UDP over a socket or over standin's netstack).
 class DatagramProtocol {
  public:
