@@ -1,7 +1,7 @@
-// StreamConnection over real sockets: the transport conformance suite over a
-// socketpair, TCP loopback and a UNIX-domain listener, then the socket-only
-// behaviour: addresses, resets, EPIPE without SIGPIPE, connect failures,
-// listener bookkeeping and descriptor hygiene.
+// StreamConnection over real sockets, the socket-only behaviour: addresses,
+// resets, EPIPE without SIGPIPE, connect failures, listener bookkeeping and
+// descriptor hygiene. (The transport conformance suite over the same
+// transports is stream_conformance_test.cc.)
 #include "standin/transport/stream_connection.h"
 
 #include <dirent.h>
@@ -22,7 +22,6 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "standin/testutil/accumulating_protocol.h"
-#include "standin/testutil/transport_conformance.h"
 #include "standin/transport/epoll_reactor.h"
 #include "standin/transport/status.h"
 
@@ -30,9 +29,6 @@ namespace standin {
 namespace {
 
 using ::standin::testutil::AccumulatingProtocol;
-using ::standin::testutil::TransportConformanceTest;
-using ::standin::testutil::TransportHarness;
-using ::standin::testutil::TransportHarnessFactory;
 
 // Counts this process's open descriptors.
 int OpenFdCount() {
@@ -83,112 +79,6 @@ bool RunReactorUntil(EpollReactor& reactor, absl::FunctionRef<bool()> done,
   }
   return true;
 }
-
-class RealHarness : public TransportHarness {
- public:
-  bool RunUntil(absl::FunctionRef<bool()> done) override {
-    return RunReactorUntil(reactor_, done);
-  }
-  void Settle() override {
-    for (int i = 0; i < 5; ++i)
-      ASSERT_TRUE(reactor_.RunOnce(absl::Milliseconds(2)).ok());
-  }
-  void LoseWriteConnection(Transport* transport) override {
-    dynamic_cast<FileDescriptor&>(*transport).LoseWriteConnection();
-  }
-  void AbortConnection(Transport* transport) override {
-    dynamic_cast<FileDescriptor&>(*transport).AbortConnection();
-  }
-  Producer* AsProducer(Transport* transport) override {
-    return dynamic_cast<Producer*>(transport);
-  }
-
- protected:
-  EpollReactor reactor_;
-  std::unique_ptr<StreamListener> listener_;
-  std::unique_ptr<StreamConnection> client_;
-  std::unique_ptr<StreamConnection> server_;
-};
-
-class SocketPairHarness : public RealHarness {
- public:
-  void Connect(Protocol* client, Protocol* server) override {
-    int fds[2];
-    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
-    auto s = StreamConnection::Adopt(fds[1], &reactor_, server);
-    ASSERT_TRUE(s.ok()) << s.status();
-    server_ = *std::move(s);
-    auto c = StreamConnection::Adopt(fds[0], &reactor_, client);
-    ASSERT_TRUE(c.ok()) << c.status();
-    client_ = *std::move(c);
-  }
-};
-
-class PipePairHarness : public RealHarness {
- public:
-  void Connect(Protocol* client, Protocol* server) override {
-    int up[2], down[2];  // client -> server, server -> client
-    ASSERT_EQ(::pipe2(up, O_CLOEXEC), 0);
-    ASSERT_EQ(::pipe2(down, O_CLOEXEC), 0);
-    auto s = StreamConnection::AdoptPipes(up[0], down[1], &reactor_, server);
-    ASSERT_TRUE(s.ok()) << s.status();
-    server_ = *std::move(s);
-    auto c = StreamConnection::AdoptPipes(down[0], up[1], &reactor_, client);
-    ASSERT_TRUE(c.ok()) << c.status();
-    client_ = *std::move(c);
-  }
-};
-
-class TcpHarness : public RealHarness {
- public:
-  void Connect(Protocol* client, Protocol* server) override {
-    auto listener = StreamListener::ListenTcp(
-        &reactor_, 0, [server](const Address&) -> std::unique_ptr<Protocol> {
-          return std::make_unique<Forwarder>(server);
-        });
-    ASSERT_TRUE(listener.ok()) << listener.status();
-    listener_ = *std::move(listener);
-    uint16_t port = std::get<IPv4Address>(listener_->GetHost()).port;
-    auto c = StreamConnection::ConnectTcp(&reactor_, "127.0.0.1", port, client);
-    ASSERT_TRUE(c.ok()) << c.status();
-    client_ = *std::move(c);
-    ASSERT_TRUE(RunUntil([&] {
-      return client->transport() != nullptr && server->transport() != nullptr;
-    }));
-  }
-};
-
-class UnixHarness : public RealHarness {
- public:
-  void Connect(Protocol* client, Protocol* server) override {
-    std::string path = TempSocketPath();
-    auto listener = StreamListener::ListenUnix(
-        &reactor_, path, [server](const Address&) -> std::unique_ptr<Protocol> {
-          return std::make_unique<Forwarder>(server);
-        });
-    ASSERT_TRUE(listener.ok()) << listener.status();
-    listener_ = *std::move(listener);
-    auto c = StreamConnection::ConnectUnix(&reactor_, path, client);
-    ASSERT_TRUE(c.ok()) << c.status();
-    client_ = *std::move(c);
-    ASSERT_TRUE(RunUntil([&] {
-      return client->transport() != nullptr && server->transport() != nullptr;
-    }));
-  }
-};
-
-INSTANTIATE_TEST_SUITE_P(
-    StreamConnection, TransportConformanceTest,
-    ::testing::Values(
-        TransportHarnessFactory{
-            "SocketPair", [] { return std::make_unique<SocketPairHarness>(); }},
-        TransportHarnessFactory{
-            "PipePair", [] { return std::make_unique<PipePairHarness>(); }},
-        TransportHarnessFactory{"TcpLoopback",
-                                [] { return std::make_unique<TcpHarness>(); }},
-        TransportHarnessFactory{
-            "UnixListener", [] { return std::make_unique<UnixHarness>(); }}),
-    testutil::TransportHarnessName);
 
 // --- Socket-specific behaviour --------------------------------------------
 
