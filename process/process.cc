@@ -165,7 +165,7 @@ absl::StatusOr<std::unique_ptr<Process>> Process::Spawn(
       absl::StatusOr<std::unique_ptr<process_internal::SigchldWakeup>> created =
           process_internal::SigchldWakeup::Create();
       if (!created.ok()) {
-        for (const auto& [child_fd, fd] : child->our_ends) ::close(fd);
+        child->our_ends.clear();  // Closes our ends of the pipes.
         ::kill(pid, SIGKILL);
         int ignored;
         while (::waitpid(pid, &ignored, 0) < 0 && errno == EINTR) {
@@ -179,9 +179,10 @@ absl::StatusOr<std::unique_ptr<Process>> Process::Spawn(
   std::unique_ptr<Process> process(new Process(reactor, protocol, pid, pidfd,
                                                std::move(wakeup),
                                                std::move(child->executable)));
-  for (const auto& [child_fd, fd] : child->our_ends) {
+  for (auto& [child_fd, fd] : child->our_ends) {
     process->pipes_[child_fd] = std::make_unique<ChildPipe>(
-        process.get(), child_fd, options.child_fds[child_fd], fd, reactor);
+        process.get(), child_fd, options.child_fds[child_fd], fd.release(),
+        reactor);  // The pipe owns it now.
   }
   reactor->AddReader(process->watcher_.get());
   process->watching_ = true;

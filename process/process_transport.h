@@ -28,15 +28,10 @@
 
 #include "absl/base/attributes.h"
 #include "absl/status/status.h"
+#include "standin/process/child_fd_kind.h"
 #include "standin/transport/interfaces.h"
 
 namespace standin {
-
-// Which way bytes flow through a pipe to a child fd.
-enum class ChildFdKind {
-  kToChild,    // We write, the child reads (like stdin). Twisted's "w".
-  kFromChild,  // The child writes, we read (like stdout). Twisted's "r".
-};
 
 class ProcessTransport : public virtual Transport {
  public:

@@ -17,32 +17,12 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "standin/transport/status.h"
+#include "standin/transport/unique_fd.h"
 
 extern char** environ;
 
 namespace standin::process_internal {
 namespace {
-
-// Closes the fds it holds unless released.
-class FdCloser {
- public:
-  ~FdCloser() {
-    for (int fd : fds_) ::close(fd);
-  }
-  void Add(int fd) { fds_.push_back(fd); }
-  void Close(int fd) {
-    auto it = std::find(fds_.begin(), fds_.end(), fd);
-    if (it != fds_.end()) fds_.erase(it);
-    ::close(fd);
-  }
-  void Release(int fd) {
-    auto it = std::find(fds_.begin(), fds_.end(), fd);
-    if (it != fds_.end()) fds_.erase(it);
-  }
-
- private:
-  std::vector<int> fds_;
-};
 
 // What the child reports through the status pipe when it cannot exec.
 struct ChildFailure {
@@ -51,6 +31,8 @@ struct ChildFailure {
 };
 constexpr int kStageChdir = 1;
 constexpr int kStageExec = 2;
+// The child's fd plan lives in a fixed array (it may not allocate).
+constexpr size_t kMaxChildFds = 256;
 
 // Where argv[0] is, or NotFound. A name with '/' is used as is (exec
 // reports it if it is missing).
@@ -117,9 +99,9 @@ absl::StatusOr<std::string> ResolveExecutable(
   // dup2() below clobbers a source another target still needs.
   status_fd = ::fcntl(status_fd, F_DUPFD_CLOEXEC, max_target + 1);
   if (status_fd < 0) ::_exit(127);
-  int moved[256];
+  int moved[kMaxChildFds];
   const size_t count = plan.size();
-  if (count > 256) ::_exit(127);
+  if (count > kMaxChildFds) ::_exit(127);
   for (size_t i = 0; i < count; ++i) {
     moved[i] = ::fcntl(plan[i].second, F_DUPFD_CLOEXEC, max_target + 1);
     if (moved[i] < 0) fail(kStageExec);
@@ -134,6 +116,8 @@ absl::StatusOr<std::string> ResolveExecutable(
   for (int fd = 0; fd <= max_target; ++fd) {
     bool wanted = false;
     for (size_t i = 0; i < count; ++i) wanted |= plan[i].first == fd;
+    // A raw close(): after fork() only async-signal-safe calls, and these
+    // fds are nobody's to own.
     if (!wanted) ::close(fd);
   }
   ::syscall(SYS_close_range, max_target + 1, ~0U, CLOSE_RANGE_CLOEXEC);
@@ -143,9 +127,8 @@ absl::StatusOr<std::string> ResolveExecutable(
   ::_exit(127);  // Not reached.
 }
 
-}  // namespace
-
-absl::StatusOr<ForkedChild> ForkExec(ForkExecRequest request) {
+// The request is well-formed: InvalidArgument naming what is not.
+absl::Status Validate(const ForkExecRequest& request) {
   if (request.argv.empty()) {
     return absl::InvalidArgumentError("cannot spawn: argv is empty");
   }
@@ -168,47 +151,94 @@ absl::StatusOr<ForkedChild> ForkExec(ForkExecRequest request) {
           child_fd, " <- ", our_fd));
     }
   }
-  absl::StatusOr<std::string> executable =
-      ResolveExecutable(request.argv[0], request.env);
-  if (!executable.ok()) return executable.status();
+  if (request.child_fds.size() + request.inherited_fds.size() > kMaxChildFds) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot spawn \"", request.argv[0], "\": more than ",
+                     kMaxChildFds, " child fds"));
+  }
+  return absl::OkStatus();
+}
 
-  FdCloser closer;
-  // child fd -> (our end, the child's end)
-  std::map<int, std::pair<int, int>> ends;
+// The pipes for the child's fds, and the plan the child follows.
+struct Pipes {
+  std::map<int, UniqueFd> ours;           // child fd -> our end
+  std::vector<UniqueFd> theirs;           // closed in the parent after fork()
   std::vector<std::pair<int, int>> plan;  // (child fd, source fd)
   int max_target = 2;
+};
+
+absl::StatusOr<Pipes> MakePipes(const ForkExecRequest& request) {
+  Pipes pipes;
   for (const auto& [child_fd, kind] : request.child_fds) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) {
       return ErrnoStatus(
           errno, absl::StrCat("cannot spawn \"", request.argv[0], "\": pipe2"));
     }
-    closer.Add(fds[0]);
-    closer.Add(fds[1]);
+    UniqueFd read_end(fds[0]);
+    UniqueFd write_end(fds[1]);
     const bool to_child = kind == ChildFdKind::kToChild;
-    const int ours = to_child ? fds[1] : fds[0];
-    const int theirs = to_child ? fds[0] : fds[1];
+    UniqueFd& ours = to_child ? write_end : read_end;
+    UniqueFd& theirs = to_child ? read_end : write_end;
     // Only our end is non-blocking: the child expects ordinary blocking I/O.
-    ::fcntl(ours, F_SETFL, ::fcntl(ours, F_GETFL) | O_NONBLOCK);
-    ends[child_fd] = {ours, theirs};
-    plan.emplace_back(child_fd, theirs);
-    max_target = std::max(max_target, child_fd);
+    ::fcntl(ours.get(), F_SETFL, ::fcntl(ours.get(), F_GETFL) | O_NONBLOCK);
+    pipes.plan.emplace_back(child_fd, theirs.get());
+    pipes.max_target = std::max(pipes.max_target, child_fd);
+    pipes.ours[child_fd] = std::move(ours);
+    pipes.theirs.push_back(std::move(theirs));
   }
   for (const auto& [child_fd, our_fd] : request.inherited_fds) {
-    plan.emplace_back(child_fd, our_fd);
-    max_target = std::max(max_target, child_fd);
+    pipes.plan.emplace_back(child_fd, our_fd);
+    pipes.max_target = std::max(pipes.max_target, child_fd);
   }
-  if (plan.size() > 256) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cannot spawn \"", request.argv[0], "\": more than 256 child fds"));
+  return pipes;
+}
+
+// Waits for the exec: EOF on the status pipe means it happened (the pipe
+// closed on exec); a ChildFailure means it did not, and the child is reaped.
+absl::Status AwaitExec(pid_t pid, UniqueFd status_read,
+                       const std::string& executable,
+                       const ForkExecRequest& request) {
+  ChildFailure failure{0, 0};
+  size_t got = 0;
+  while (got < sizeof(failure)) {
+    ssize_t n =
+        ::read(status_read.get(), reinterpret_cast<char*>(&failure) + got,
+               sizeof(failure) - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
   }
+  if (got < sizeof(failure)) return absl::OkStatus();
+  int ignored;
+  while (::waitpid(pid, &ignored, 0) < 0 && errno == EINTR) {
+  }
+  if (failure.stage == kStageChdir) {
+    return ErrnoStatus(failure.err, absl::StrCat("cannot spawn \"", executable,
+                                                 "\": cannot change directory "
+                                                 "to \"",
+                                                 *request.cwd, "\""));
+  }
+  return ErrnoStatus(failure.err,
+                     absl::StrCat("cannot execute \"", executable, "\""));
+}
+
+}  // namespace
+
+absl::StatusOr<ForkedChild> ForkExec(ForkExecRequest request) {
+  if (absl::Status valid = Validate(request); !valid.ok()) return valid;
+  absl::StatusOr<std::string> executable =
+      ResolveExecutable(request.argv[0], request.env);
+  if (!executable.ok()) return executable.status();
+  absl::StatusOr<Pipes> pipes = MakePipes(request);
+  if (!pipes.ok()) return pipes.status();
   int status_pipe[2];
   if (::pipe2(status_pipe, O_CLOEXEC) != 0) {
     return ErrnoStatus(
         errno, absl::StrCat("cannot spawn \"", request.argv[0], "\": pipe2"));
   }
-  closer.Add(status_pipe[0]);
-  closer.Add(status_pipe[1]);
+  UniqueFd status_read(status_pipe[0]);
+  UniqueFd status_write(status_pipe[1]);
 
   // Everything the child needs is built before fork(): it must not allocate.
   std::vector<char*> argv;
@@ -229,45 +259,23 @@ absl::StatusOr<ForkedChild> ForkExec(ForkExecRequest request) {
         errno, absl::StrCat("cannot spawn \"", request.argv[0], "\": fork"));
   }
   if (pid == 0) {
-    ChildMain(executable->c_str(), argv.data(), env, cwd, plan, max_target,
-              status_pipe[1]);
+    ChildMain(executable->c_str(), argv.data(), env, cwd, pipes->plan,
+              pipes->max_target, status_write.get());
   }
 
   // Parent. The child's ends and the status pipe's write end are the
   // child's business now.
-  for (const auto& [child_fd, pair] : ends) closer.Close(pair.second);
-  closer.Close(status_pipe[1]);
-  ChildFailure failure{0, 0};
-  size_t got = 0;
-  while (got < sizeof(failure)) {
-    ssize_t n = ::read(status_pipe[0], reinterpret_cast<char*>(&failure) + got,
-                       sizeof(failure) - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;  // EOF: exec succeeded (the pipe closed on exec).
-    got += static_cast<size_t>(n);
+  pipes->theirs.clear();
+  status_write.reset();
+  if (absl::Status exec =
+          AwaitExec(pid, std::move(status_read), *executable, request);
+      !exec.ok()) {
+    return exec;
   }
-  closer.Close(status_pipe[0]);
-  if (got == sizeof(failure)) {
-    int ignored;
-    while (::waitpid(pid, &ignored, 0) < 0 && errno == EINTR) {
-    }
-    if (failure.stage == kStageChdir) {
-      return ErrnoStatus(failure.err,
-                         absl::StrCat("cannot spawn \"", *executable,
-                                      "\": cannot change directory to \"",
-                                      *request.cwd, "\""));
-    }
-    return ErrnoStatus(failure.err,
-                       absl::StrCat("cannot execute \"", *executable, "\""));
-  }
-
   ForkedChild child;
   child.pid = pid;
   child.executable = *std::move(executable);
-  for (const auto& [child_fd, pair] : ends) {
-    closer.Release(pair.first);
-    child.our_ends[child_fd] = pair.first;
-  }
+  child.our_ends = std::move(pipes->ours);
   return child;
 }
 

@@ -19,7 +19,7 @@
 //                                                 {1,
 //                                                 ChildFdKind::kFromChild}}});
 //   if (!child.ok()) return child.status();  // "cannot execute ..."
-//   int stdin_fd = child->our_ends.at(0);    // ours to close
+//   standin::UniqueFd stdin_fd = std::move(child->our_ends.at(0));
 #ifndef STANDIN_PROCESS_INTERNAL_FORK_EXEC_H_
 #define STANDIN_PROCESS_INTERNAL_FORK_EXEC_H_
 
@@ -31,7 +31,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "standin/process/process_transport.h"
+#include "standin/process/child_fd_kind.h"
+#include "standin/transport/unique_fd.h"
 
 namespace standin::process_internal {
 
@@ -49,9 +50,8 @@ struct ForkedChild {
   pid_t pid = -1;
   // argv[0] as resolved on PATH.
   std::string executable;
-  // child fd -> our end of its pipe (non-blocking, O_CLOEXEC); the caller
-  // owns these.
-  std::map<int, int> our_ends;
+  // child fd -> our end of its pipe (non-blocking, O_CLOEXEC).
+  std::map<int, UniqueFd> our_ends;
 };
 
 // Errors name the offending input: InvalidArgument for a bad request,
