@@ -342,9 +342,13 @@ void ScriptedTransport::Meet(Step::Kind kind, std::string_view what) {
     CompleteStep();
     return;
   }
-  std::string detail =
-      next_ < steps_.size() ? ProgressDetail(steps_[next_]) : std::string();
-  Deviate("the protocol called " + std::string(what) + " instead", detail);
+  if (next_ >= steps_.size()) {
+    Deviate("the protocol called " + std::string(what) +
+            ", which the script does not expect");
+    return;
+  }
+  Deviate("the protocol called " + std::string(what) + " instead",
+          ProgressDetail(steps_[next_]));
 }
 
 // --- Transport -----------------------------------------------------------

@@ -544,6 +544,19 @@ TEST(ScriptedTransportFailureTest, AnUnexpectedClose) {
       "LoseConnection() instead\nnothing of it was written");
 }
 
+TEST(ScriptedTransportFailureTest, ACloseAfterTheScriptEnded) {
+  PlainProtocol protocol;
+  protocol.on_data = [&](std::string_view) { protocol.t().LoseConnection(); };
+  EXPECT_NONFATAL_FAILURE(
+      {
+        ScriptedTransport script;
+        script.Deliver("x");
+        script.Play(&protocol);
+      },
+      "after the last step (1 of 1): the protocol called LoseConnection(), "
+      "which the script does not expect");
+}
+
 TEST(ScriptedTransportFailureTest, ACloseWhereAHalfCloseWasExpected) {
   HalfProtocol protocol;
   protocol.on_made = [&] { protocol.t().LoseConnection(); };
