@@ -64,7 +64,7 @@ FaultPlan& FaultPlan::Seed(uint64_t seed) {
 }
 
 FaultInjectingIoSystem::FaultInjectingIoSystem(IoSystem* inner, FaultPlan plan)
-    : inner_(inner), plan_(std::move(plan)), random_(plan_.seed_) {}
+    : ForwardingIoSystem(inner), plan_(std::move(plan)), random_(plan_.seed_) {}
 
 int FaultInjectingIoSystem::NextFailure(FaultPlan::Op op) {
   const uint64_t n = ++calls_[static_cast<size_t>(op)];
@@ -109,7 +109,7 @@ absl::StatusOr<int> FaultInjectingIoSystem::Open(std::string_view path,
   if (int err = NextFailure(FaultPlan::Op::kOpen)) {
     return ErrnoStatus(err, "open (injected fault)");
   }
-  return inner_->Open(path, flags, mode);
+  return inner()->Open(path, flags, mode);
 }
 
 absl::StatusOr<std::string> FaultInjectingIoSystem::Ioctl(
@@ -117,7 +117,7 @@ absl::StatusOr<std::string> FaultInjectingIoSystem::Ioctl(
   if (int err = NextFailure(FaultPlan::Op::kIoctl)) {
     return ErrnoStatus(err, "ioctl (injected fault)");
   }
-  return inner_->Ioctl(fd, request, arg);
+  return inner()->Ioctl(fd, request, arg);
 }
 
 absl::StatusOr<int> FaultInjectingIoSystem::IoctlValue(int fd,
@@ -126,7 +126,7 @@ absl::StatusOr<int> FaultInjectingIoSystem::IoctlValue(int fd,
   if (int err = NextFailure(FaultPlan::Op::kIoctl)) {
     return ErrnoStatus(err, "ioctl (injected fault)");
   }
-  return inner_->IoctlValue(fd, request, value);
+  return inner()->IoctlValue(fd, request, value);
 }
 
 absl::StatusOr<size_t> FaultInjectingIoSystem::ReadInto(
@@ -138,7 +138,7 @@ absl::StatusOr<size_t> FaultInjectingIoSystem::ReadInto(
     buffer = buffer.subspan(0, std::min(buffer.size(), *plan_.short_reads_));
   }
   while (true) {
-    absl::StatusOr<size_t> n = inner_->ReadInto(fd, buffer);
+    absl::StatusOr<size_t> n = inner()->ReadInto(fd, buffer);
     if (!n.ok()) return n;
     const std::optional<bool> fault =
         NextDatagramFault(FaultPlan::Direction::kInbound);
@@ -169,28 +169,18 @@ absl::StatusOr<size_t> FaultInjectingIoSystem::Write(int fd,
   if (fault == false) {
     std::string copy(data);
     Corrupt(copy.data(), copy.size(), what);
-    return inner_->Write(fd, copy);
+    return inner()->Write(fd, copy);
   }
-  return inner_->Write(fd, data);
+  return inner()->Write(fd, data);
 }
 
 absl::Status FaultInjectingIoSystem::Close(int fd) {
   if (int err = NextFailure(FaultPlan::Op::kClose)) {
     // Linux releases the descriptor even when close(2) reports an error.
-    (void)inner_->Close(fd);
+    (void)inner()->Close(fd);
     return ErrnoStatus(err, "close (injected fault)");
   }
-  return inner_->Close(fd);
-}
-
-absl::StatusOr<UdpEndpoint> FaultInjectingIoSystem::SendUdp(
-    std::string_view payload, const UdpEndpoint& to) {
-  return inner_->SendUdp(payload, to);
-}
-
-absl::StatusOr<std::unique_ptr<UdpReceiver>> FaultInjectingIoSystem::ReceiveUdp(
-    int fd, std::string_view host, uint16_t port) {
-  return inner_->ReceiveUdp(fd, host, port);
+  return inner()->Close(fd);
 }
 
 }  // namespace standin

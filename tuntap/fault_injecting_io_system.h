@@ -37,7 +37,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "standin/tuntap/io_system.h"
+#include "standin/tuntap/forwarding_io_system.h"
 
 namespace standin {
 
@@ -89,26 +89,26 @@ class FaultPlan {
   uint64_t seed_ = 1;
 };
 
-class FaultInjectingIoSystem : public IoSystem {
+// SendUdp/ReceiveUdp pass through untouched: the faults are the device's,
+// not the network's.
+class FaultInjectingIoSystem : public ForwardingIoSystem {
  public:
   // `inner` (not owned) must outlive this.
   FaultInjectingIoSystem(IoSystem* inner, FaultPlan plan);
 
-  absl::StatusOr<int> Open(std::string_view path, int flags,
-                           int mode = 0777) override;
+  // Each call may fail, as FailNth() and FailRandomly() plan, before it
+  // reaches `inner`.
   absl::StatusOr<std::string> Ioctl(int fd, unsigned long request,
                                     std::string_view arg) override;
   absl::StatusOr<int> IoctlValue(int fd, unsigned long request,
                                  unsigned long value) override;
+  absl::StatusOr<int> Open(std::string_view path, int flags,
+                           int mode = 0777) override;
+  // Releases the descriptor in `inner` even when it reports a fault.
+  absl::Status Close(int fd) override;
+  // Datagram faults (drop, corrupt, short reads) apply here as well.
   absl::StatusOr<size_t> ReadInto(int fd, absl::Span<char> buffer) override;
   absl::StatusOr<size_t> Write(int fd, std::string_view data) override;
-  absl::Status Close(int fd) override;
-  // Passed through untouched: the faults are the device's, not the
-  // network's.
-  absl::StatusOr<UdpEndpoint> SendUdp(std::string_view payload,
-                                      const UdpEndpoint& to) override;
-  absl::StatusOr<std::unique_ptr<UdpReceiver>> ReceiveUdp(
-      int fd, std::string_view host, uint16_t port) override;
 
   // Calls of `op` made so far (failed ones included).
   uint64_t calls(FaultPlan::Op op) const {
@@ -125,7 +125,6 @@ class FaultInjectingIoSystem : public IoSystem {
   std::optional<bool> NextDatagramFault(FaultPlan::Direction direction);
   void Corrupt(char* data, size_t size, std::string_view what);
 
-  IoSystem* const inner_;
   const FaultPlan plan_;
   std::mt19937_64 random_;
   std::array<uint64_t, FaultPlan::kOpCount> calls_{};

@@ -16,9 +16,6 @@
 namespace standin {
 namespace {
 
-constexpr uint16_t kEthertypeIpv4 = 0x0800;
-constexpr uint8_t kIpProtocolUdp = 17;
-
 // The UDP payload of `written` (as the application wrote it to `tunnel`) if
 // it is an IPv4/UDP datagram for `host`:`port`.
 std::optional<std::string_view> UdpPayloadFor(const Tunnel& tunnel,
@@ -34,14 +31,14 @@ std::optional<std::string_view> UdpPayloadFor(const Tunnel& tunnel,
     netstack::EthernetFrame frame;
     if (netstack::EthernetFrame::Check(packet, &frame) !=
             netstack::DropReason::kNone ||
-        frame.ethertype() != kEthertypeIpv4) {
+        frame.ethertype() != netstack::kEtherTypeIpv4) {
       return std::nullopt;
     }
     packet = frame.payload();
   }
   netstack::Ipv4Packet ip;
   if (netstack::Ipv4Packet::Check(packet, &ip) != netstack::DropReason::kNone ||
-      ip.protocol() != kIpProtocolUdp || ip.is_fragment() ||
+      ip.protocol() != netstack::kIpProtocolUdp || ip.is_fragment() ||
       ip.destination() != host) {
     return std::nullopt;
   }

@@ -81,16 +81,26 @@ class MemoryIoSystem : public IoSystem {
   absl::StatusOr<UdpEndpoint> SendUdpVia(int fd, std::string_view payload,
                                          const UdpEndpoint& to);
 
-  // --- IoSystem ---------------------------------------------------------
+  // --- IoSystem: descriptors ---------------------------------------------
+  // EPERM unless "open" is in permissions(); ENOSYS for a path nobody
+  // registered; otherwise the next descriptor, from kFirstFd up.
   absl::StatusOr<int> Open(std::string_view path, int flags,
                            int mode = 0777) override;
+  // Drops the Tunnel; EBADF for a descriptor not open.
+  absl::Status Close(int fd) override;
+  // --- IoSystem: the device (EBADF for a descriptor not open) -------------
+  // The Tunnel's read and write (see tunnel.h).
+  absl::StatusOr<size_t> ReadInto(int fd, absl::Span<char> buffer) override;
+  absl::StatusOr<size_t> Write(int fd, std::string_view data) override;
+  // EPERM unless "ioctl" is in permissions(); otherwise the Tunnel answers.
   absl::StatusOr<std::string> Ioctl(int fd, unsigned long request,
                                     std::string_view arg) override;
   absl::StatusOr<int> IoctlValue(int fd, unsigned long request,
                                  unsigned long value) override;
-  absl::StatusOr<size_t> ReadInto(int fd, absl::Span<char> buffer) override;
-  absl::StatusOr<size_t> Write(int fd, std::string_view data) override;
-  absl::Status Close(int fd) override;
+  // --- IoSystem: the far side of the tunnel -------------------------------
+  // Builds the IPv4/UDP datagram from udp_source() with netstack, queues it
+  // on the routed tunnel (framed as Ethernet on a TAP) and returns
+  // udp_source().
   absl::StatusOr<UdpEndpoint> SendUdp(std::string_view payload,
                                       const UdpEndpoint& to) override;
   // Recv() takes datagrams the application wrote to the tunnel open as `fd`

@@ -162,15 +162,21 @@ absl::StatusOr<UdpEndpoint> RealIoSystem::SendUdp(std::string_view payload,
     return ErrnoStatus(errno, absl::StrCat("bind UDP source '",
                                            options_.udp_source_host, "'"));
   }
-  if (::sendto(sock.get(), payload.data(), payload.size(), 0,
-               reinterpret_cast<const sockaddr*>(&*dest), sizeof(*dest)) < 0) {
-    return ErrnoStatus(errno, absl::StrCat("sendto ", to.ToString()));
+  // connect() makes the kernel choose the route, and with it the source
+  // address, now: getsockname() then reports the endpoint the datagram
+  // leaves from (after a bare sendto() it would still say 0.0.0.0).
+  if (::connect(sock.get(), reinterpret_cast<const sockaddr*>(&*dest),
+                sizeof(*dest)) < 0) {
+    return ErrnoStatus(errno, absl::StrCat("connect UDP to ", to.ToString()));
   }
   sockaddr_in local{};
   socklen_t len = sizeof(local);
   if (::getsockname(sock.get(), reinterpret_cast<sockaddr*>(&local), &len) <
       0) {
     return ErrnoStatus(errno, "getsockname");
+  }
+  if (::send(sock.get(), payload.data(), payload.size(), 0) < 0) {
+    return ErrnoStatus(errno, absl::StrCat("send to ", to.ToString()));
   }
   return EndpointOf(local);
 }

@@ -3,7 +3,7 @@
 // SendUdp/ReceiveUdp (Twisted's _RealSystem plus its test helpers).
 //
 // Creating a tunnel needs CAP_NET_ADMIN; tests run it inside a network
-// namespace of their own (see tuntap/testing/private_netns.h).
+// namespace of their own (see testutil/private_network.h).
 //
 // Example:
 //
@@ -41,16 +41,23 @@ class RealIoSystem : public IoSystem {
   RealIoSystem() : RealIoSystem(Options{}) {}
   explicit RealIoSystem(Options options) : options_(std::move(options)) {}
 
+  // open(2): EPERM without privilege, ENOENT without /dev/net/tun.
   absl::StatusOr<int> Open(std::string_view path, int flags,
                            int mode = 0777) override;
+  // ioctl(2) on a zeroed buffer of at least sizeof(struct ifreq).
   absl::StatusOr<std::string> Ioctl(int fd, unsigned long request,
                                     std::string_view arg) override;
+  // ioctl(2) with `value` as the argument itself.
   absl::StatusOr<int> IoctlValue(int fd, unsigned long request,
                                  unsigned long value) override;
+  // read(2) and write(2). Their EAGAIN and EINTR statuses are built once
+  // and shared: a busy non-blocking loop meets them all the time.
   absl::StatusOr<size_t> ReadInto(int fd, absl::Span<char> buffer) override;
   absl::StatusOr<size_t> Write(int fd, std::string_view data) override;
+  // close(2): the descriptor is released even when an error is reported.
   absl::Status Close(int fd) override;
-  // A fresh UDP socket bound to options().udp_source_host sends `payload`.
+  // A fresh UDP socket bound to options().udp_source_host sends `payload`;
+  // the result is the address and port the kernel sent it from.
   absl::StatusOr<UdpEndpoint> SendUdp(std::string_view payload,
                                       const UdpEndpoint& to) override;
   // A UDP socket bound to `host`:`port`; `fd` is unused (the kernel routes).

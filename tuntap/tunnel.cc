@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "standin/netstack/builders.h"
+#include "standin/netstack/ethernet.h"
 #include "standin/netstack/mac_address.h"
 #include "standin/transport/internal/absl_view.h"
 #include "standin/transport/status.h"
@@ -17,33 +18,14 @@
 namespace standin {
 namespace {
 
-constexpr uint16_t kEthertypeIpv4 = 0x0800;
-constexpr uint16_t kEthertypeIpv6 = 0x86dd;
-constexpr size_t kEthernetHeaderSize = 14;
 // The bytes the kernel copies for an ifreq (struct ifreq is 40 on Linux).
 constexpr size_t kIfreqSize = 40;
-// TUN_FEATURES: the ifr_flags bits a tunnel keeps from TUNSETIFF.
-constexpr uint32_t kFeatureMask = 0x1000 | 0x2000 | 0x4000 | 0x0100 | 0x0010 |
-                                  0x0020;  // NO_PI ONE_QUEUE VNET_HDR MQ NAPI*
+constexpr size_t kEthernetHeaderSize = netstack::EthernetFrame::kHeaderSize;
 
 [[noreturn]] void Die(const std::string& message) {
   std::fprintf(stderr, "standin::Tunnel misuse: %s\n", message.c_str());
   std::fflush(stderr);
   std::abort();
-}
-
-// The ethertype a TUN packet carries, judged from its IP version nibble
-// (what the kernel puts in tun_pi.proto); 0 for anything else.
-uint16_t EthertypeOfIp(std::string_view datagram) {
-  if (datagram.empty()) return 0;
-  switch (static_cast<uint8_t>(datagram[0]) >> 4) {
-    case 4:
-      return kEthertypeIpv4;
-    case 6:
-      return kEthertypeIpv6;
-    default:
-      return 0;
-  }
 }
 
 void StoreBe16(char* p, uint16_t v) {
@@ -76,20 +58,22 @@ void Tunnel::AddToReadBuffer(std::string&& datagram) {
   }
   if (tunnel_type() == TunnelType::kTap) {
     uint16_t ethertype = EthertypeOfIp(datagram);
-    if (ethertype == 0) ethertype = kEthertypeIpv4;  // Twisted's choice.
+    if (ethertype == 0) ethertype = netstack::kEtherTypeIpv4;  // Twisted's.
     read_buffer_.push_back(netstack::BuildEthernet(
         netstack::MacAddress(), netstack::MacAddress::Broadcast(), ethertype,
         datagram));
   } else {
     read_buffer_.push_back(std::move(datagram));
   }
-  if (capture_) capture_(read_buffer_.back());
 }
 
 absl::StatusOr<size_t> Tunnel::Read(absl::Span<char> buffer) {
   if (!mode_.has_value()) {
     return ErrnoStatus(EBADFD, "read from a tunnel before TUNSETIFF");
   }
+  // The kernel answers an empty buffer before it looks at the queue (or
+  // the PI header): 0, and nothing is dequeued.
+  if (buffer.empty()) return 0;
   if (!pending_signals_.empty()) {
     pending_signals_.pop_front();
     return ErrnoStatus(EINTR, "read from tunnel interrupted by a signal");
@@ -177,7 +161,6 @@ absl::StatusOr<size_t> Tunnel::Write(std::string_view data) {
                                    " is neither IPv4 nor IPv6"));
   }
   write_buffer_.emplace_back(data);
-  if (capture_) capture_(packet);
   return data.size();
 }
 
@@ -191,57 +174,66 @@ std::string Tunnel::NameFor(std::string_view requested, TunnelType type) const {
   return absl::StrReplaceAll(name, {{"%d", "0"}});
 }
 
-absl::StatusOr<std::string> Tunnel::SetIff(std::string_view arg) {
+absl::Status Tunnel::SetIff(std::string& ifr) {
   if (mode_.has_value()) {
     return ErrnoStatus(EEXIST,
                        absl::StrCat("TUNSETIFF on a tunnel already attached "
                                     "to ",
                                     name_));
   }
-  char ifr[kIfreqSize] = {};
-  std::memcpy(ifr, arg.data(), std::min(arg.size(), sizeof(ifr)));
   ifr[kIfNameSize - 1] = '\0';  // As the kernel does.
-  const UnpackedIfreq request = UnpackIfreq(std::string_view(ifr, sizeof(ifr)));
+  const UnpackedIfreq request = UnpackIfreq(ifr);
   const std::optional<TunnelType> type = TunnelTypeOf(request.flags);
   if (!type.has_value()) {
     return ErrnoStatus(EINVAL,
                        absl::StrCat("TUNSETIFF flags ", ToString(request.flags),
-                                    " name neither IFF_TUN nor "
-                                    "IFF_TAP"));
+                                    " name neither IFF_TUN nor IFF_TAP"));
   }
   mode_ = request.flags;
   requested_name_ = request.name;
   name_ = NameFor(request.name, *type);
   // The kernel writes the name it chose back into the caller's ifreq.
-  std::memset(ifr, 0, kIfNameSize);
-  std::memcpy(ifr, name_.data(), std::min(name_.size(), kIfNameSize));
-  std::string result(arg);
-  std::memcpy(result.data(), ifr, std::min(result.size(), sizeof(ifr)));
-  return result;
+  std::memset(ifr.data(), 0, kIfNameSize);
+  std::memcpy(ifr.data(), name_.data(), std::min(name_.size(), kIfNameSize));
+  return absl::OkStatus();
+}
+
+void Tunnel::GetIff(std::string& ifr) const {
+  std::memset(ifr.data(), 0, kIfNameSize);
+  std::memcpy(ifr.data(), name_.data(), std::min(name_.size(), kIfNameSize));
+  // The type bit TUNSETIFF chose (IFF_TUN for IFF_TUN|IFF_TAP), the
+  // features asked for, and IFF_NOFILTER, which shares IFF_NO_PI's bit and
+  // Linux reports always.
+  TunnelFlags flags = (*tunnel_type() == TunnelType::kTap ? TunnelFlags::kTap
+                                                          : TunnelFlags::kTun) |
+                      (*mode_ & kTunFeatures) | TunnelFlags::kNoFilter;
+  if (persistent_) flags |= TunnelFlags::kPersist;
+  const uint16_t raw = static_cast<uint16_t>(ValueOf(flags));
+  std::memcpy(ifr.data() + kIfNameSize, &raw, sizeof(raw));
 }
 
 absl::StatusOr<std::string> Tunnel::Ioctl(unsigned long request,
                                           std::string_view arg) {
-  if (request == kTunSetIff) return SetIff(arg);
-  if (!mode_.has_value()) {
+  // Like the real IoSystem: the kernel sees at least a whole struct ifreq.
+  std::string ifr(arg);
+  ifr.resize(std::max(arg.size(), kIfreqSize), '\0');
+  if (request == kTunGetFeatures) {
+    // Answered with or without TUNSETIFF, into an unsigned int.
+    const uint32_t features = ValueOf(kTunGetFeaturesAnswer);
+    std::memcpy(ifr.data(), &features, sizeof(features));
+  } else if (request == kTunSetIff) {
+    if (absl::Status s = SetIff(ifr); !s.ok()) return s;
+  } else if (!mode_.has_value()) {
     return ErrnoStatus(EBADFD, absl::StrCat("ioctl 0x", absl::Hex(request),
                                             " on a tunnel before TUNSETIFF"));
+  } else if (request == kTunGetIff) {
+    GetIff(ifr);
+  } else {
+    return ErrnoStatus(EINVAL, absl::StrCat("unsupported tunnel ioctl 0x",
+                                            absl::Hex(request)));
   }
-  if (request == kTunGetIff) {
-    char ifr[kIfreqSize] = {};
-    std::memcpy(ifr, name_.data(), std::min(name_.size(), kIfNameSize));
-    // Linux reports IFF_NOFILTER, which shares IFF_NO_PI's bit, always.
-    uint32_t flags = (ValueOf(*mode_) & (kFeatureMask | kTunTypeMask)) |
-                     ValueOf(TunnelFlags::kNoFilter);
-    if (persistent_) flags |= ValueOf(TunnelFlags::kPersist);
-    const uint16_t raw = static_cast<uint16_t>(flags);
-    std::memcpy(ifr + kIfNameSize, &raw, sizeof(raw));
-    std::string result(arg);
-    std::memcpy(result.data(), ifr, std::min(result.size(), sizeof(ifr)));
-    return result;
-  }
-  return ErrnoStatus(
-      EINVAL, absl::StrCat("unsupported tunnel ioctl 0x", absl::Hex(request)));
+  ifr.resize(arg.size());
+  return ifr;
 }
 
 absl::StatusOr<int> Tunnel::IoctlValue(unsigned long request,

@@ -9,8 +9,10 @@
 // information header unless IFF_NO_PI (TUN_PKT_STRIP set when a read cuts
 // the packet), EINVAL for a NO_PI TUN write whose first nibble is not 4 or 6
 // and for a TAP write shorter than an Ethernet header, EAGAIN on an empty
-// non-blocking read, EINTR while signals are pending, TUNGETIFF and
-// TUNSETPERSIST. Twisted's 1024-byte send buffer is an opt-in setting.
+// non-blocking read, 0 for a zero-length read (the datagram stays queued),
+// EINTR while signals are pending, TUNSETIFF decoding IFF_TUN|IFF_TAP as a
+// TUN, TUNGETIFF, TUNGETFEATURES and TUNSETPERSIST. Twisted's 1024-byte
+// send buffer is an opt-in setting.
 // Not modelled: link state (the kernel answers EIO to writes while the
 // interface is down; a memory tunnel is always up), multi-queue, offloads
 // and the virtio-net header.
@@ -35,7 +37,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -97,13 +98,6 @@ class Tunnel {
   }
   std::optional<size_t> send_buffer_limit() const { return send_buffer_limit_; }
   void set_naming(Naming naming) { naming_ = naming; }
-  // Every datagram queued for reading and every datagram written (without
-  // its PI header) is passed to `observer` too — e.g. a pcap writer (see
-  // tuntap/capture.h).
-  using DatagramObserver = std::function<void(std::string_view)>;
-  void set_capture(DatagramObserver observer) {
-    capture_ = std::move(observer);
-  }
 
   // --- State ------------------------------------------------------------
   int open_flags() const { return open_flags_; }
@@ -122,7 +116,8 @@ class Tunnel {
   // --- The application side (MemoryIoSystem calls these) ------------------
   virtual absl::StatusOr<size_t> Read(absl::Span<char> buffer);
   virtual absl::StatusOr<size_t> Write(std::string_view data);
-  // TUNSETIFF, TUNGETIFF (buffer argument, at least 18 bytes after padding).
+  // TUNSETIFF, TUNGETIFF, TUNGETFEATURES (buffer argument, padded to a
+  // struct ifreq as the kernel sees it; the first arg.size() bytes return).
   virtual absl::StatusOr<std::string> Ioctl(unsigned long request,
                                             std::string_view arg);
   // TUNSETPERSIST (value argument).
@@ -130,7 +125,9 @@ class Tunnel {
                                          unsigned long value);
 
  private:
-  absl::StatusOr<std::string> SetIff(std::string_view arg);
+  // Each works on `ifr`, the caller's argument padded to a struct ifreq.
+  absl::Status SetIff(std::string& ifr);
+  void GetIff(std::string& ifr) const;
   std::string NameFor(std::string_view requested, TunnelType type) const;
 
   const int open_flags_;
@@ -146,7 +143,6 @@ class Tunnel {
   std::deque<std::string> read_buffer_;
   std::deque<std::string> write_buffer_;
   std::deque<int> pending_signals_;
-  DatagramObserver capture_;
 };
 
 }  // namespace standin

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "standin/netstack/ethernet.h"
 
 namespace standin {
 
@@ -55,14 +56,25 @@ static_assert(kTunSetQueue == TUNSETQUEUE);
 static_assert(kTunSetIfIndex == TUNSETIFINDEX);
 static_assert(kTunSetCarrier == TUNSETCARRIER);
 
+static_assert(ValueOf(kTunFeatures) ==
+              (IFF_NO_PI | IFF_ONE_QUEUE | IFF_VNET_HDR | IFF_MULTI_QUEUE |
+               IFF_NAPI | IFF_NAPI_FRAGS));
+
 std::optional<TunnelType> TunnelTypeOf(TunnelFlags flags) {
-  switch (ValueOf(flags) & kTunTypeMask) {
-    case IFF_TUN:
-      return TunnelType::kTun;
-    case IFF_TAP:
-      return TunnelType::kTap;
+  if (HasFlag(flags, TunnelFlags::kTun)) return TunnelType::kTun;
+  if (HasFlag(flags, TunnelFlags::kTap)) return TunnelType::kTap;
+  return std::nullopt;
+}
+
+uint16_t EthertypeOfIp(std::string_view packet) {
+  if (packet.empty()) return 0;
+  switch (static_cast<uint8_t>(packet[0]) >> 4) {
+    case 4:
+      return netstack::kEtherTypeIpv4;
+    case 6:
+      return netstack::kEtherTypeIpv6;
     default:
-      return std::nullopt;
+      return 0;
   }
 }
 

@@ -82,9 +82,23 @@ constexpr uint32_t ValueOf(TunnelFlags flags) {
   return static_cast<uint32_t>(flags);
 }
 
-// The tunnel type named by `flags`' TUN_TYPE_MASK bits; nullopt unless they
-// are exactly IFF_TUN or IFF_TAP (the kernel's EINVAL case).
+// The tunnel type TUNSETIFF makes of `flags`, decoded as the kernel does
+// (drivers/net/tun.c, tun_set_iff): IFF_TUN set means a TUN, even with
+// IFF_TAP set too; otherwise IFF_TAP means a TAP; with neither bit the
+// kernel fails with EINVAL, and this returns nullopt.
 std::optional<TunnelType> TunnelTypeOf(TunnelFlags flags);
+
+// TUN_FEATURES: the ifr_flags bits a tunnel keeps from TUNSETIFF besides
+// its type (TUNGETIFF reports them back).
+inline constexpr TunnelFlags kTunFeatures =
+    TunnelFlags::kNoPi | TunnelFlags::kOneQueue | TunnelFlags::kVnetHdr |
+    TunnelFlags::kMultiQueue | TunnelFlags::kNapi | TunnelFlags::kNapiFrags;
+// What TUNGETFEATURES answers, with or without TUNSETIFF: every ifr_flags
+// bit TUNSETIFF understands (Linux 6.x: IFF_NO_CARRIER arrived in 6.0). The
+// IoSystem conformance suite holds MemoryIoSystem and the kernel to it.
+inline constexpr TunnelFlags kTunGetFeaturesAnswer =
+    TunnelFlags::kTun | TunnelFlags::kTap | TunnelFlags::kNoCarrier |
+    kTunFeatures;
 
 // "IFF_TAP|IFF_NO_PI"; unknown bits print as hex; zero prints "0".
 std::string ToString(TunnelFlags flags);
@@ -96,6 +110,10 @@ inline constexpr size_t kPiSize = 4;
 // tun_pi.flags (host byte order; proto is big-endian): the packet did not
 // fit the read buffer and was cut.
 inline constexpr uint16_t kTunPktStrip = 0x0001;
+// The ethertype the kernel gives a packet on a TUN (tun_pi.proto, and what
+// a TuntapPort reports as LinkMetadata::protocol), judged from its IP
+// version nibble: IPv4, IPv6, or 0 for anything else.
+uint16_t EthertypeOfIp(std::string_view packet);
 
 // TUNSETOFFLOAD bits (TUN_F_*).
 inline constexpr uint32_t kTunFCsum = 0x01;

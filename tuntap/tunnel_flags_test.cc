@@ -42,7 +42,20 @@ TEST(TunnelFlagsTest, TunnelTypeOf) {
             TunnelType::kTun);
   EXPECT_EQ(TunnelTypeOf(TunnelFlags::kTap), TunnelType::kTap);
   EXPECT_EQ(TunnelTypeOf(TunnelFlags::kNoPi), std::nullopt);
-  EXPECT_EQ(TunnelTypeOf(TunnelFlags::kTun | TunnelFlags::kTap), std::nullopt);
+  // The kernel's decoding: IFF_TUN wins over IFF_TAP; the other bits of
+  // TUN_TYPE_MASK do not name a type.
+  EXPECT_EQ(TunnelTypeOf(TunnelFlags::kTun | TunnelFlags::kTap),
+            TunnelType::kTun);
+  EXPECT_EQ(TunnelTypeOf(static_cast<TunnelFlags>(0x4)), std::nullopt);
+  EXPECT_EQ(TunnelTypeOf(static_cast<TunnelFlags>(0x4 | 0x2)),
+            TunnelType::kTap);
+}
+
+TEST(TunnelFlagsTest, EthertypeOfIpFollowsTheVersionNibble) {
+  EXPECT_EQ(EthertypeOfIp("\x45rest"), 0x0800);
+  EXPECT_EQ(EthertypeOfIp("\x60rest"), 0x86dd);
+  EXPECT_EQ(EthertypeOfIp("\x50rest"), 0);
+  EXPECT_EQ(EthertypeOfIp(""), 0);
 }
 
 TEST(TunnelFlagsTest, Printing) {

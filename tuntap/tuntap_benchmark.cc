@@ -29,13 +29,16 @@
 #include "standin/netstack/raw_udp_protocol.h"
 #include "standin/netstack/udp.h"
 #include "standin/testutil/memory_reactor.h"
+#include "standin/testutil/private_network.h"
 #include "standin/transport/status.h"
 #include "standin/tuntap/memory_io_system.h"
-#include "standin/tuntap/private_network.h"
 #include "standin/tuntap/tuntap_port.h"
 
 namespace standin {
 namespace {
+
+using ::standin::testutil::ConfigureInterface;
+using ::standin::testutil::EnterPrivateNetworkNamespace;
 
 class CountingDatagrams : public DatagramProtocol {
  public:

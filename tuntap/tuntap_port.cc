@@ -34,18 +34,6 @@ std::string_view BareName(std::string_view qualified) {
                                          : qualified.substr(colon + 2);
 }
 
-uint16_t EthertypeOfIp(std::string_view packet) {
-  if (packet.empty()) return 0;
-  switch (static_cast<uint8_t>(packet[0]) >> 4) {
-    case 4:
-      return 0x0800;
-    case 6:
-      return 0x86dd;
-    default:
-      return 0;
-  }
-}
-
 }  // namespace
 
 TuntapPort::TuntapPort(std::string interface,
@@ -113,7 +101,8 @@ absl::Status TuntapPort::StartListening() {
   interface_ = UnpackIfreq(*ifr).name;
   // One spare byte tells a datagram that was cut from one that just fit.
   read_buffer_.resize(max_packet_size_ + 1);
-  StartConnected(/*start_reading=*/true);
+  StartConnected(/*start_reading=*/false);
+  StartReading();
   return absl::OkStatus();
 }
 
@@ -136,10 +125,27 @@ void TuntapPort::StopListening(absl::AnyInvocable<void()> on_stopped) {
   });
 }
 
+void TuntapPort::StartReading() {
+  reading_ = true;
+  FileDescriptor::StartReading();
+}
+
+void TuntapPort::StopReading() {
+  reading_ = false;
+  FileDescriptor::StopReading();
+}
+
+void TuntapPort::PauseProducing() { StopReading(); }
+
+void TuntapPort::ResumeProducing() {
+  if (listening()) StartReading();
+}
+
 absl::Status TuntapPort::DoRead() {
   size_t total = 0;
   int interrupted = 0;
-  while (total < kMaxThroughput && fd_ >= 0 && listening()) {
+  // Checked after every delivery: the protocol may have paused the port.
+  while (total < kMaxThroughput && fd_ >= 0 && listening() && reading_) {
     absl::StatusOr<size_t> n =
         system_->ReadInto(fd_, absl::MakeSpan(read_buffer_));
     if (!n.ok()) {
@@ -163,7 +169,6 @@ absl::Status TuntapPort::DoRead() {
 }
 
 void TuntapPort::Deliver(std::string_view datagram, bool partial) {
-  if (capture_) capture_(datagram);
   try {
     if (ethernet_ != nullptr) {
       ethernet_->DatagramReceived(datagram, partial);
@@ -191,10 +196,7 @@ absl::StatusOr<size_t> TuntapPort::WriteDatagram(std::string_view datagram) {
   }
   while (true) {
     absl::StatusOr<size_t> n = system_->Write(fd_, datagram);
-    if (n.ok() || ErrnoOf(n.status()) != EINTR) {
-      if (n.ok() && capture_) capture_(datagram);
-      return n;
-    }
+    if (n.ok() || ErrnoOf(n.status()) != EINTR) return n;
   }
 }
 
@@ -237,6 +239,7 @@ void TuntapPort::ReportError(const absl::Status& status) {
 }
 
 void TuntapPort::CloseDescriptor() {
+  reading_ = false;  // FileDescriptor stopped reading before this.
   if (fd_ < 0) return;
   const int fd = std::exchange(fd_, -1);
   if (absl::Status s = system_->Close(fd); !s.ok()) ReportError(s);

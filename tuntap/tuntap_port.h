@@ -89,9 +89,24 @@ class TuntapPort : public FileDescriptor {
   // --- Selectable -----------------------------------------------------------
   int fileno() const override { return fd_; }
   // Reads datagrams until the device is empty (EAGAIN), kMaxThroughput bytes
-  // were read or the port is stopped; EINTR is retried. Any other read
-  // error is returned (the reactor then ends the port with it).
+  // were read, or the port stops reading (paused or stopped, also from
+  // inside a protocol callback: the next datagram waits in the device);
+  // EINTR is retried. Any other read error is returned (the reactor then
+  // ends the port with it).
   absl::Status DoRead() override;
+
+  // --- Producer: a protocol applies back-pressure -----------------------
+  // Stops reading at once: a DoRead() in progress delivers nothing more
+  // (Twisted's TuntapPort reads on; we do not).
+  void PauseProducing() override;
+  // Reads again if still listening; what queued meanwhile follows in order.
+  void ResumeProducing() override;
+  // FileDescriptor's, tracked here so that DoRead() sees a StopReading()
+  // made from inside a callback.
+  void StartReading();
+  void StopReading();
+  // Watching the device for datagrams (listening and not paused).
+  bool reading() const { return reading_; }
 
   // --- Writing ----------------------------------------------------------
   // Writes `datagram` as one packet (EINTR retried): the bytes written, or
@@ -124,13 +139,6 @@ class TuntapPort : public FileDescriptor {
   // are printed to stderr with LogPrefix().
   void set_error_hook(ErrorHook hook) { error_hook_ = std::move(hook); }
 
-  // Every datagram read (after truncation) and every datagram written is
-  // passed to `observer` too — e.g. a pcap writer.
-  using DatagramObserver = absl::AnyInvocable<void(std::string_view)>;
-  void set_capture(DatagramObserver observer) {
-    capture_ = std::move(observer);
-  }
-
  protected:
   void CloseDescriptor() override;
   void HandleConnectionLost(const absl::Status& reason) override;
@@ -155,12 +163,12 @@ class TuntapPort : public FileDescriptor {
   int fd_ = -1;
   bool used_ = false;
   bool stopping_ = false;
+  bool reading_ = false;
   std::vector<absl::AnyInvocable<void()>> on_stopped_;
   DelayedCall stop_call_;
   std::string read_buffer_;
   std::string write_buffer_;  // WriteSequence() joins chunks here.
   ErrorHook error_hook_;
-  DatagramObserver capture_;
 };
 
 }  // namespace standin

@@ -10,12 +10,15 @@
 
 #include "gtest/gtest.h"
 #include "standin/examples/udp_echo_tun/udp_echo_tun.h"
+#include "standin/testutil/private_network.h"
 #include "standin/transport/epoll_reactor.h"
 #include "standin/transport/status.h"
-#include "standin/tuntap/private_network.h"
 
 namespace standin::examples {
 namespace {
+
+using ::standin::testutil::ConfigureInterface;
+using ::standin::testutil::EnterPrivateNetworkNamespace;
 
 TEST(UdpEchoTunEndToEndTest, KernelSocketGetsItsDatagramBack) {
   if (absl::Status s = EnterPrivateNetworkNamespace(); !s.ok()) {

@@ -1,6 +1,7 @@
 // Test support for real TUN/TAP devices: move the test process into a
 // network namespace of its own and configure an interface there with ioctl
 // (no iproute2 needed), so real-device tests never touch the host network.
+// Link with //testutil:private_network (testonly).
 //
 // unshare(CLONE_NEWNET) moves the calling thread (and threads it starts
 // later); call it from the test's main thread before starting others. The
@@ -8,20 +9,21 @@
 //
 // Example:
 //
-//   absl::Status netns = standin::EnterPrivateNetworkNamespace();
+//   using namespace standin::testutil;  // in a test file
+//   absl::Status netns = EnterPrivateNetworkNamespace();
 //   if (!netns.ok()) GTEST_SKIP() << "needs CAP_SYS_ADMIN: " << netns;
 //   ... TUNSETIFF creates "tun0" ...
-//   ASSERT_TRUE(standin::ConfigureInterface("tun0", "192.0.2.1", 24).ok());
-//   ASSERT_TRUE(standin::AddStaticNeighbor("tap0", "192.0.2.2",
-//                                          "02:00:00:00:00:02").ok());
-#ifndef STANDIN_TUNTAP_PRIVATE_NETWORK_H_
-#define STANDIN_TUNTAP_PRIVATE_NETWORK_H_
+//   ASSERT_TRUE(ConfigureInterface("tun0", "192.0.2.1", 24).ok());
+//   ASSERT_TRUE(
+//       AddStaticNeighbor("tap0", "192.0.2.2", "02:00:00:00:00:02").ok());
+#ifndef STANDIN_TESTUTIL_PRIVATE_NETWORK_H_
+#define STANDIN_TESTUTIL_PRIVATE_NETWORK_H_
 
 #include <string_view>
 
 #include "absl/status/status.h"
 
-namespace standin {
+namespace standin::testutil {
 
 // Enters a fresh network namespace (once per process; later calls return
 // the first result) and brings its loopback interface up. A status naming
@@ -40,6 +42,6 @@ absl::Status ConfigureInterface(std::string_view name, std::string_view address,
 absl::Status AddStaticNeighbor(std::string_view name, std::string_view ip,
                                std::string_view mac);
 
-}  // namespace standin
+}  // namespace standin::testutil
 
-#endif  // STANDIN_TUNTAP_PRIVATE_NETWORK_H_
+#endif  // STANDIN_TESTUTIL_PRIVATE_NETWORK_H_

@@ -1,7 +1,6 @@
-#include "standin/tuntap/private_network.h"
+#include "standin/testutil/private_network.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <netinet/in.h>
@@ -12,6 +11,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -19,10 +19,10 @@
 #include "standin/transport/internal/absl_view.h"
 #include "standin/transport/status.h"
 
-namespace standin {
+namespace standin::testutil {
 namespace {
 
-using internal::AbslView;
+using ::standin::internal::AbslView;
 
 bool entered = false;
 
@@ -90,10 +90,7 @@ void DisableIpv6(std::string_view name) {
   // Best effort: without IPv6 support there is nothing to disable.
   const std::string path =
       absl::StrCat("/proc/sys/net/ipv6/conf/", AbslView(name), "/disable_ipv6");
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  (void)!::write(fd, "1", 1);
-  ::close(fd);
+  std::ofstream(path) << "1";
 }
 
 }  // namespace
@@ -166,4 +163,4 @@ absl::Status AddStaticNeighbor(std::string_view name, std::string_view ip,
                absl::StrCat("SIOCSARP ", AbslView(ip), " on ", AbslView(name)));
 }
 
-}  // namespace standin
+}  // namespace standin::testutil
