@@ -2,7 +2,10 @@
 // (Twisted's test_task.ClockTestCase cases).
 #include "standin/testutil/clock.h"
 
+#include <algorithm>
+#include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -119,6 +122,70 @@ TEST(ClockTest, GetDelayedCallsListsPendingInDueOrder) {
   ASSERT_EQ(calls.size(), 2u);
   EXPECT_EQ(calls[0].time(), a.time());
   EXPECT_EQ(calls[1].time(), b.time());
+}
+
+// Issue 9 (defect 4): the idle-timeout pattern, one timer reset on every
+// message (here 100,000 messages per virtual second) while an earlier 10 ms
+// periodic timer keeps firing, so the reset timer never reaches the top of
+// the heap. Before the indexed heap each reset left a stale entry until its
+// old deadline came up: 100,000 entries with pending_count() at 2.
+TEST(ClockTest, ResettingAnIdleTimeoutAMillionTimesKeepsTheHeapFlat) {
+  Clock clock;
+  int ticks = 0;
+  std::function<void()> tick = [&] {
+    ++ticks;
+    clock.CallLater(absl::Milliseconds(10), tick);
+  };
+  clock.CallLater(absl::Milliseconds(10), tick);
+  bool timed_out = false;
+  DelayedCall idle =
+      clock.CallLater(absl::Seconds(1), [&] { timed_out = true; });
+  size_t most = 0;
+  for (int i = 0; i < 1'000'000; ++i) {
+    clock.Advance(absl::Microseconds(10));
+    // Half the resets by Reschedule(), half by Delay(): the same deadline.
+    absl::Status reset = i % 2 == 0
+                             ? idle.Reschedule(clock.Now() + absl::Seconds(1))
+                             : idle.Delay(absl::Microseconds(10));
+    ASSERT_TRUE(reset.ok()) << reset;
+    ASSERT_EQ(idle.time(), clock.Now() + absl::Seconds(1));
+    const size_t entries = clock.timers().heap_entries();
+    ASSERT_EQ(entries, clock.pending_count()) << "after reset " << i;
+    most = std::max(most, entries);
+  }
+  EXPECT_EQ(ticks, 1000);  // 10 virtual seconds of 10 ms ticks.
+  EXPECT_EQ(most, 2u);     // The periodic timer and the idle timeout.
+  EXPECT_FALSE(timed_out);
+  clock.Advance(absl::Seconds(1));
+  EXPECT_TRUE(timed_out);
+  EXPECT_EQ(clock.timers().heap_entries(), 1u);
+}
+
+TEST(ClockTest, ExceptionFromACallbackPropagatesAndLosesNothing) {
+  Clock clock;
+  std::vector<std::string> order;
+  clock.CallLater(absl::Seconds(1), [] { throw std::runtime_error("boom"); });
+  clock.CallLater(absl::Seconds(1), [&] { order.push_back("next"); });
+  EXPECT_THROW(clock.Advance(absl::Seconds(1)), std::runtime_error);
+  EXPECT_EQ(clock.Now(), kT0 + absl::Seconds(1));
+  EXPECT_THAT(order, IsEmpty());
+  clock.Advance(absl::ZeroDuration());
+  EXPECT_THAT(order, ElementsAre("next"));
+}
+
+// A timed call may advance the clock itself (a nested pass).
+TEST(ClockTest, AdvanceFromInsideACallback) {
+  Clock clock;
+  std::vector<std::string> order;
+  clock.CallLater(absl::Seconds(1), [&] {
+    order.push_back("outer");
+    clock.Advance(absl::Seconds(1));
+    order.push_back("outer done");
+  });
+  clock.CallLater(absl::Seconds(2), [&] { order.push_back("at 2"); });
+  clock.Advance(absl::Seconds(1));
+  EXPECT_THAT(order, ElementsAre("outer", "at 2", "outer done"));
+  EXPECT_EQ(clock.Now(), kT0 + absl::Seconds(2));
 }
 
 TEST(ClockDeathTest, TimeDoesNotRunBackwards) {
