@@ -56,6 +56,12 @@ class Clock {
   // MemoryReactor, a Reactor, catches them instead (see reactor.h).
   void Advance(absl::Duration amount);
 
+  // Runs one pass of the calls due at Now() without moving time: those
+  // scheduled before the pass, earliest first; calls they schedule wait for
+  // the next pass (a reactor turn runs one pass, while Advance() runs passes
+  // until nothing is due). Returns how many ran.
+  size_t RunPass() { return timers_.RunDue(now_); }
+
   // Advance() by each amount in turn (Twisted's pump()).
   void Pump(absl::Span<const absl::Duration> amounts);
   void Pump(std::initializer_list<absl::Duration> amounts) {

@@ -195,7 +195,7 @@ TEST(ClockDeathTest, TimeDoesNotRunBackwards) {
 
 class Probe : public Selectable {
  public:
-  int fileno() const override { return 3; }
+  int fileno() const override { return fd; }
   absl::Status DoRead() override {
     ++reads;
     return read_result;
@@ -207,6 +207,7 @@ class Probe : public Selectable {
   void ConnectionLost(const absl::Status& reason) override {
     lost.push_back(reason);
   }
+  int fd = 3;
   int reads = 0;
   int writes = 0;
   absl::Status read_result;
@@ -252,6 +253,37 @@ TEST(MemoryReactorTest, RunWritersCallsEachWriterOnce) {
   EXPECT_EQ(reactor.RunWriters(), 2u);
   EXPECT_EQ(a.writes, 1);
   EXPECT_EQ(b.writes, 1);
+}
+
+// The rest of what a Reactor must do is the conformance suite's
+// (memory_reactor_conformance_test); these are MemoryReactor's own helpers.
+TEST(MemoryReactorTest, RunReadersAndWritersSkipANegativeFileno) {
+  MemoryReactor reactor;
+  Probe bad, good;
+  bad.fd = -1;
+  reactor.AddReader(&bad);
+  reactor.AddWriter(&bad);
+  reactor.AddReader(&good);
+  EXPECT_EQ(reactor.RunReaders(), 1u);
+  EXPECT_EQ(reactor.RunWriters(), 0u);
+  EXPECT_EQ(bad.reads + bad.writes, 0);
+  reactor.Advance(absl::ZeroDuration());  // The next pass tells it.
+  ASSERT_EQ(bad.lost.size(), 1u);
+  EXPECT_EQ(bad.lost[0].code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(reactor.GetReaders(), ElementsAre(&good));
+}
+
+TEST(MemoryReactorTest, FireReadReturnsWhatAThrowingDoReadBecame) {
+  MemoryReactor reactor;
+  class Thrower : public Probe {
+    absl::Status DoRead() override { throw std::runtime_error("boom"); }
+  } thrower;
+  reactor.AddReader(&thrower);
+  absl::Status status = reactor.FireRead(&thrower);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(status.message(), "DoRead threw: boom");
+  EXPECT_EQ(thrower.lost, std::vector<absl::Status>{status});
+  EXPECT_EQ(reactor.unhandled_errors(), 1u);
 }
 
 TEST(MemoryReactorTest, TimeIsTheClocks) {

@@ -25,14 +25,17 @@ namespace {
 constexpr int kMaxEvents = 256;
 
 // Runs `call` (a DoRead/DoWrite), turning an exception into a status so the
-// loop survives it.
+// loop survives it; `threw` says which it was.
 template <typename Call>
-absl::Status Guarded(Call call, const char* what) {
+absl::Status Guarded(Call call, const char* what, bool& threw) {
+  threw = false;
   try {
     return call();
   } catch (const std::exception& e) {
+    threw = true;
     return absl::InternalError(absl::StrCat(what, " threw: ", e.what()));
   } catch (...) {
+    threw = true;
     return absl::InternalError(absl::StrCat(what, " threw"));
   }
 }
@@ -61,9 +64,13 @@ void EpollReactor::Update(Selectable* selectable, bool reading, bool writing) {
   auto it = registrations_.find(selectable);
   if (!reading && !writing) {
     if (it == registrations_.end()) return;
-    Registration reg = it->second;
+    Registration reg = std::move(it->second);
     registrations_.erase(it);
     by_id_.erase(reg.id);
+    if (reg.rejected) {
+      reg.rejection.Cancel();
+      return;
+    }
     auto holder = by_fd_.find(reg.fd);
     if (holder != by_fd_.end() && holder->second == selectable) {
       by_fd_.erase(holder);
@@ -78,6 +85,12 @@ void EpollReactor::Update(Selectable* selectable, bool reading, bool writing) {
     Registration& reg = it->second;
     if (reg.reading == reading && reg.writing == writing) return;
     event.data.u64 = reg.id;
+    if (reg.rejected) {
+      // Never in the epoll set; it only waits to be told why.
+      reg.reading = reading;
+      reg.writing = writing;
+      return;
+    }
     if (::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, reg.fd, &event) != 0) {
       int err = errno;
       ReportUnhandled(absl::StrCat("epoll_ctl(MOD, fd ", reg.fd,
@@ -90,7 +103,9 @@ void EpollReactor::Update(Selectable* selectable, bool reading, bool writing) {
   }
   int fd = selectable->fileno();
   if (fd < 0) {
-    ReportUnhandled(absl::StrCat("cannot watch a selectable with fileno ", fd));
+    Reject(selectable, reading, writing,
+           absl::InvalidArgumentError(absl::StrCat(
+               "cannot watch a selectable whose fileno() is ", fd)));
     return;
   }
   auto holder = by_fd_.find(fd);
@@ -115,14 +130,33 @@ void EpollReactor::Update(Selectable* selectable, bool reading, bool writing) {
     int err = errno;
     if (err != EEXIST ||
         ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event) != 0) {
-      ReportUnhandled(
-          absl::StrCat("epoll_ctl(ADD, fd ", fd, "): ", std::strerror(err)));
+      Reject(selectable, reading, writing,
+             ErrnoStatus(err, absl::StrCat("cannot watch fd ", fd,
+                                           ": epoll_ctl(ADD)")));
       return;
     }
   }
   registrations_[selectable] = reg;
   by_id_[reg.id] = selectable;
   by_fd_[fd] = selectable;
+}
+
+void EpollReactor::Reject(Selectable* selectable, bool reading, bool writing,
+                          absl::Status reason) {
+  Registration reg;
+  reg.id = next_id_++;
+  reg.reading = reading;
+  reg.writing = writing;
+  reg.rejected = true;
+  // Told on the next turn, never from inside the Add call (the caller may
+  // be half-constructed, or destroy itself in ConnectionLost()).
+  reg.rejection = timers_.Schedule(
+      absl::InfinitePast(), [this, id = reg.id, reason = std::move(reason)] {
+        auto found = by_id_.find(id);
+        if (found != by_id_.end()) Disconnect(found->second, reason);
+      });
+  registrations_[selectable] = std::move(reg);
+  by_id_[registrations_[selectable].id] = selectable;
 }
 
 void EpollReactor::AddReader(Selectable* selectable) {
@@ -218,8 +252,10 @@ void EpollReactor::Dispatch(uint64_t id, uint32_t events) {
   if (was_reading && ((events & EPOLLIN) != 0 || hangup)) {
     // A hangup or error goes to DoRead(), whose read() reports it (EOF or
     // the errno) with any data still queued delivered first.
+    bool threw;
     absl::Status status =
-        Guarded([selectable] { return selectable->DoRead(); }, "DoRead");
+        Guarded([selectable] { return selectable->DoRead(); }, "DoRead", threw);
+    if (threw) ReportUnhandled(std::string(status.message()));
     if (!status.ok()) {
       Disconnect(selectable, status);
       return;
@@ -237,8 +273,10 @@ void EpollReactor::Dispatch(uint64_t id, uint32_t events) {
   if (!registrations_.at(selectable).writing) return;
   if ((events & EPOLLOUT) != 0 || (hangup && !was_reading)) {
     // A write-only descriptor learns of a hangup from its write's error.
-    absl::Status status =
-        Guarded([selectable] { return selectable->DoWrite(); }, "DoWrite");
+    bool threw;
+    absl::Status status = Guarded(
+        [selectable] { return selectable->DoWrite(); }, "DoWrite", threw);
+    if (threw) ReportUnhandled(std::string(status.message()));
     if (!status.ok()) {
       Disconnect(selectable, status);
     } else if (by_id_.contains(id) && selectable->fileno() < 0) {
