@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <exception>
 #include <memory>
 #include <string>
 #include <utility>
@@ -112,34 +111,17 @@ std::vector<Selectable*> MemoryReactor::RemoveAll() {
 
 DelayedCall MemoryReactor::CallLater(absl::Duration delay,
                                      absl::AnyInvocable<void()> callback) {
-  return clock_.CallLater(
-      delay, [this, callback = std::move(callback)]() mutable {
-        try {
-          callback();
-        } catch (const std::exception& e) {
-          ReportUnhandled(absl::StrCat("timed call threw: ", e.what()));
-        } catch (...) {
-          ReportUnhandled("timed call threw");
-        }
-      });
-}
-
-void MemoryReactor::ReportUnhandled(const std::string& what) {
-  ++unhandled_errors_;
-  std::fprintf(stderr, "MemoryReactor: unhandled error: %s\n", what.c_str());
+  return clock_.CallLater(delay,
+                          [this, callback = std::move(callback)]() mutable {
+                            guard_.Run("timed call", [&] { callback(); });
+                          });
 }
 
 void MemoryReactor::Disconnect(Selectable* selectable,
                                const absl::Status& reason) {
   RemoveReader(selectable);
   RemoveWriter(selectable);
-  try {
-    selectable->ConnectionLost(reason);
-  } catch (const std::exception& e) {
-    ReportUnhandled(absl::StrCat("ConnectionLost threw: ", e.what()));
-  } catch (...) {
-    ReportUnhandled("ConnectionLost threw");
-  }
+  guard_.Run("ConnectionLost", [&] { selectable->ConnectionLost(reason); });
 }
 
 absl::StatusOr<std::unique_ptr<ListeningPort>> MemoryReactor::ListenTcp(
@@ -202,7 +184,6 @@ bool MemoryReactor::HasWriter(const Selectable* selectable) const {
 }
 
 absl::Status MemoryReactor::Fire(Selectable* selectable, bool write) {
-  const char* what = write ? "DoWrite" : "DoRead";
   if (!Contains(write ? writers_ : readers_, selectable)) {
     std::fprintf(stderr,
                  "MemoryReactor::%s: the selectable is not a %s; a reactor "
@@ -210,16 +191,9 @@ absl::Status MemoryReactor::Fire(Selectable* selectable, bool write) {
                  write ? "FireWrite" : "FireRead", write ? "writer" : "reader");
     std::abort();
   }
-  absl::Status status;
-  try {
-    status = write ? selectable->DoWrite() : selectable->DoRead();
-  } catch (const std::exception& e) {
-    status = absl::InternalError(absl::StrCat(what, " threw: ", e.what()));
-    ReportUnhandled(std::string(status.message()));
-  } catch (...) {
-    status = absl::InternalError(absl::StrCat(what, " threw"));
-    ReportUnhandled(std::string(status.message()));
-  }
+  absl::Status status = guard_.Call(write ? "DoWrite" : "DoRead", [&] {
+    return write ? selectable->DoWrite() : selectable->DoRead();
+  });
   if (!status.ok()) {
     Disconnect(selectable, status);
     return status;

@@ -47,6 +47,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "standin/testutil/clock.h"
+#include "standin/transport/callback_guard.h"
 #include "standin/transport/reactor.h"
 #include "standin/transport/stream_connection.h"
 #include "standin/transport/string_transport.h"
@@ -155,7 +156,7 @@ class MemoryReactor : public Reactor, public StreamNetwork {
 
   // How many callbacks threw (DoRead(), DoWrite(), ConnectionLost(), timed
   // calls); each is also reported on stderr. A test can assert zero.
-  size_t unhandled_errors() const { return unhandled_errors_; }
+  size_t unhandled_errors() const { return guard_.unhandled_errors(); }
 
   // Calls to AddReader()/AddWriter() so far, including repeats (Twisted
   // tests count them to prove a transport does not re-register needlessly).
@@ -172,13 +173,12 @@ class MemoryReactor : public Reactor, public StreamNetwork {
   // Called after a removal: forgets a pending rejection once `selectable`
   // is neither reader nor writer.
   void ForgetIfGone(Selectable* selectable);
-  void ReportUnhandled(const std::string& what);
 
   Clock clock_;
   // Selectables added with a negative fileno(), each with the call that
   // disconnects it on the next pass.
   absl::flat_hash_map<Selectable*, DelayedCall> rejected_;
-  size_t unhandled_errors_ = 0;
+  CallbackGuard guard_{"MemoryReactor"};
   std::vector<Selectable*> readers_;
   std::vector<Selectable*> writers_;
   size_t add_reader_calls_ = 0;

@@ -11,7 +11,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <exception>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -23,22 +22,6 @@ namespace {
 
 // Events fetched per epoll_wait(); more simply wait for the next turn.
 constexpr int kMaxEvents = 256;
-
-// Runs `call` (a DoRead/DoWrite), turning an exception into a status so the
-// loop survives it; `threw` says which it was.
-template <typename Call>
-absl::Status Guarded(Call call, const char* what, bool& threw) {
-  threw = false;
-  try {
-    return call();
-  } catch (const std::exception& e) {
-    threw = true;
-    return absl::InternalError(absl::StrCat(what, " threw: ", e.what()));
-  } catch (...) {
-    threw = true;
-    return absl::InternalError(absl::StrCat(what, " threw"));
-  }
-}
 
 }  // namespace
 
@@ -53,11 +36,6 @@ EpollReactor::EpollReactor() {
 
 EpollReactor::~EpollReactor() {
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
-}
-
-void EpollReactor::ReportUnhandled(const std::string& what) {
-  ++unhandled_errors_;
-  std::fprintf(stderr, "EpollReactor: unhandled error: %s\n", what.c_str());
 }
 
 void EpollReactor::Update(Selectable* selectable, bool reading, bool writing) {
@@ -93,8 +71,8 @@ void EpollReactor::Update(Selectable* selectable, bool reading, bool writing) {
     }
     if (::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, reg.fd, &event) != 0) {
       int err = errno;
-      ReportUnhandled(absl::StrCat("epoll_ctl(MOD, fd ", reg.fd,
-                                   "): ", std::strerror(err)));
+      guard_.Report(absl::StrCat("epoll_ctl(MOD, fd ", reg.fd,
+                                 "): ", std::strerror(err)));
       return;
     }
     reg.reading = reading;
@@ -212,16 +190,10 @@ std::vector<Selectable*> EpollReactor::GetWriters() const {
 
 DelayedCall EpollReactor::CallLater(absl::Duration delay,
                                     absl::AnyInvocable<void()> callback) {
-  return timers_.Schedule(
-      Now() + delay, [this, callback = std::move(callback)]() mutable {
-        try {
-          callback();
-        } catch (const std::exception& e) {
-          ReportUnhandled(absl::StrCat("timed call threw: ", e.what()));
-        } catch (...) {
-          ReportUnhandled("timed call threw");
-        }
-      });
+  return timers_.Schedule(Now() + delay,
+                          [this, callback = std::move(callback)]() mutable {
+                            guard_.Run("timed call", [&] { callback(); });
+                          });
 }
 
 absl::Time EpollReactor::Now() const {
@@ -233,13 +205,7 @@ absl::Time EpollReactor::Now() const {
 void EpollReactor::Disconnect(Selectable* selectable,
                               const absl::Status& reason) {
   Update(selectable, false, false);
-  try {
-    selectable->ConnectionLost(reason);
-  } catch (const std::exception& e) {
-    ReportUnhandled(absl::StrCat("ConnectionLost threw: ", e.what()));
-  } catch (...) {
-    ReportUnhandled("ConnectionLost threw");
-  }
+  guard_.Run("ConnectionLost", [&] { selectable->ConnectionLost(reason); });
 }
 
 void EpollReactor::Dispatch(uint64_t id, uint32_t events) {
@@ -252,10 +218,8 @@ void EpollReactor::Dispatch(uint64_t id, uint32_t events) {
   if (was_reading && ((events & EPOLLIN) != 0 || hangup)) {
     // A hangup or error goes to DoRead(), whose read() reports it (EOF or
     // the errno) with any data still queued delivered first.
-    bool threw;
     absl::Status status =
-        Guarded([selectable] { return selectable->DoRead(); }, "DoRead", threw);
-    if (threw) ReportUnhandled(std::string(status.message()));
+        guard_.Call("DoRead", [selectable] { return selectable->DoRead(); });
     if (!status.ok()) {
       Disconnect(selectable, status);
       return;
@@ -273,10 +237,8 @@ void EpollReactor::Dispatch(uint64_t id, uint32_t events) {
   if (!registrations_.at(selectable).writing) return;
   if ((events & EPOLLOUT) != 0 || (hangup && !was_reading)) {
     // A write-only descriptor learns of a hangup from its write's error.
-    bool threw;
-    absl::Status status = Guarded(
-        [selectable] { return selectable->DoWrite(); }, "DoWrite", threw);
-    if (threw) ReportUnhandled(std::string(status.message()));
+    absl::Status status =
+        guard_.Call("DoWrite", [selectable] { return selectable->DoWrite(); });
     if (!status.ok()) {
       Disconnect(selectable, status);
     } else if (by_id_.contains(id) && selectable->fileno() < 0) {

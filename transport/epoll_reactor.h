@@ -35,6 +35,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "standin/transport/callback_guard.h"
 #include "standin/transport/reactor.h"
 #include "standin/transport/timer_queue.h"
 
@@ -85,7 +86,7 @@ class EpollReactor : public Reactor {
   // How many callbacks threw (DoRead(), DoWrite(), ConnectionLost(), timed
   // calls) or otherwise could not be handled; each is also reported on
   // stderr. Twisted logs these; a test can assert zero.
-  size_t unhandled_errors() const { return unhandled_errors_; }
+  size_t unhandled_errors() const { return guard_.unhandled_errors(); }
   // Turns completed so far (for tests that prove the loop does not spin).
   uint64_t turns() const { return turns_; }
   // The timed calls, e.g. to count their heap_entries() in a memory test.
@@ -113,7 +114,6 @@ class EpollReactor : public Reactor {
   void Dispatch(uint64_t id, uint32_t events);
   // Removes the selectable and calls ConnectionLost(reason) on it.
   void Disconnect(Selectable* selectable, const absl::Status& reason);
-  void ReportUnhandled(const std::string& what);
 
   int epoll_fd_ = -1;
   absl::flat_hash_map<Selectable*, Registration> registrations_;
@@ -123,8 +123,8 @@ class EpollReactor : public Reactor {
   absl::flat_hash_map<int, Selectable*> by_fd_;
   uint64_t next_id_ = 1;
   TimerQueue timers_;
+  CallbackGuard guard_{"EpollReactor"};
   bool stopping_ = false;
-  size_t unhandled_errors_ = 0;
   uint64_t turns_ = 0;
 };
 
