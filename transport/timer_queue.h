@@ -6,7 +6,8 @@
 // The queue holds exactly its pending calls: Cancel() removes a call at once
 // and Reschedule()/Delay() move it in place, so memory is O(live calls) however
 // often a timeout is reset (an idle timeout reset on every message stays one
-// entry).
+// entry; the heap's array, 40 bytes a slot, keeps its peak capacity as any
+// std::vector does).
 //
 // Example:
 //
@@ -74,8 +75,12 @@ class DelayedCall {
   // takes its place as if it were scheduled now: after the calls already
   // due at `when`, and, when done during a pass, not before the next pass
   // (so Reschedule() is Cancel() plus a fresh Schedule() that keeps the
-  // handle). FailedPrecondition when not active() ("already called" /
-  // "already cancelled").
+  // handle). Twisted has no single rule here: its reactor re-queues a call
+  // moved later when the old deadline comes up and sifts one moved earlier
+  // within a heap whose order among equal times is unspecified, while
+  // task.Clock keeps the original scheduling position. This rule is the
+  // same on every reactor and for both directions. FailedPrecondition when
+  // not active() ("already called" / "already cancelled").
   absl::Status Reschedule(absl::Time when);
   // Moves the deadline by `by` from time() (Twisted's delay()); ordering as
   // for Reschedule().
