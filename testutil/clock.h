@@ -50,8 +50,17 @@ class Clock {
   // earliest first, FIFO among equal deadlines; calls scheduled by those
   // callbacks run too if they are due by then (Twisted's advance()). Now()
   // is already the new time inside the callbacks. A negative `amount` dies:
-  // time does not run backwards.
+  // time does not run backwards. An exception from a callback propagates
+  // out of Advance() (as in Twisted's Clock, so a test sees it); time has
+  // moved, and the calls still due run on the next Advance(), even by zero.
+  // MemoryReactor, a Reactor, catches them instead (see reactor.h).
   void Advance(absl::Duration amount);
+
+  // Runs one pass of the calls due at Now() without moving time: those
+  // scheduled before the pass, earliest first; calls they schedule wait for
+  // the next pass (a reactor turn runs one pass, while Advance() runs passes
+  // until nothing is due). Returns how many ran.
+  size_t RunPass() { return timers_.RunDue(now_); }
 
   // Advance() by each amount in turn (Twisted's pump()).
   void Pump(absl::Span<const absl::Duration> amounts);
@@ -62,6 +71,8 @@ class Clock {
   // Pending calls in the order they would run (Twisted's getDelayedCalls()).
   std::vector<DelayedCall> GetDelayedCalls() const { return timers_.Pending(); }
   size_t pending_count() const { return timers_.pending_count(); }
+  // The queue itself, e.g. to count its heap_entries() in a memory test.
+  const TimerQueue& timers() const { return timers_; }
 
  private:
   absl::Time now_;

@@ -2,7 +2,10 @@
 // (Twisted's test_task.ClockTestCase cases).
 #include "standin/testutil/clock.h"
 
+#include <algorithm>
+#include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -121,6 +124,70 @@ TEST(ClockTest, GetDelayedCallsListsPendingInDueOrder) {
   EXPECT_EQ(calls[1].time(), b.time());
 }
 
+// Issue 9 (defect 4): the idle-timeout pattern, one timer reset on every
+// message (here 100,000 messages per virtual second) while an earlier 10 ms
+// periodic timer keeps firing, so the reset timer never reaches the top of
+// the heap. Before the indexed heap each reset left a stale entry until its
+// old deadline came up: 100,000 entries with pending_count() at 2.
+TEST(ClockTest, ResettingAnIdleTimeoutAMillionTimesKeepsTheHeapFlat) {
+  Clock clock;
+  int ticks = 0;
+  std::function<void()> tick = [&] {
+    ++ticks;
+    clock.CallLater(absl::Milliseconds(10), tick);
+  };
+  clock.CallLater(absl::Milliseconds(10), tick);
+  bool timed_out = false;
+  DelayedCall idle =
+      clock.CallLater(absl::Seconds(1), [&] { timed_out = true; });
+  size_t most = 0;
+  for (int i = 0; i < 1'000'000; ++i) {
+    clock.Advance(absl::Microseconds(10));
+    // Half the resets by Reschedule(), half by Delay(): the same deadline.
+    absl::Status reset = i % 2 == 0
+                             ? idle.Reschedule(clock.Now() + absl::Seconds(1))
+                             : idle.Delay(absl::Microseconds(10));
+    ASSERT_TRUE(reset.ok()) << reset;
+    ASSERT_EQ(idle.time(), clock.Now() + absl::Seconds(1));
+    const size_t entries = clock.timers().heap_entries();
+    ASSERT_EQ(entries, clock.pending_count()) << "after reset " << i;
+    most = std::max(most, entries);
+  }
+  EXPECT_EQ(ticks, 1000);  // 10 virtual seconds of 10 ms ticks.
+  EXPECT_EQ(most, 2u);     // The periodic timer and the idle timeout.
+  EXPECT_FALSE(timed_out);
+  clock.Advance(absl::Seconds(1));
+  EXPECT_TRUE(timed_out);
+  EXPECT_EQ(clock.timers().heap_entries(), 1u);
+}
+
+TEST(ClockTest, ExceptionFromACallbackPropagatesAndLosesNothing) {
+  Clock clock;
+  std::vector<std::string> order;
+  clock.CallLater(absl::Seconds(1), [] { throw std::runtime_error("boom"); });
+  clock.CallLater(absl::Seconds(1), [&] { order.push_back("next"); });
+  EXPECT_THROW(clock.Advance(absl::Seconds(1)), std::runtime_error);
+  EXPECT_EQ(clock.Now(), kT0 + absl::Seconds(1));
+  EXPECT_THAT(order, IsEmpty());
+  clock.Advance(absl::ZeroDuration());
+  EXPECT_THAT(order, ElementsAre("next"));
+}
+
+// A timed call may advance the clock itself (a nested pass).
+TEST(ClockTest, AdvanceFromInsideACallback) {
+  Clock clock;
+  std::vector<std::string> order;
+  clock.CallLater(absl::Seconds(1), [&] {
+    order.push_back("outer");
+    clock.Advance(absl::Seconds(1));
+    order.push_back("outer done");
+  });
+  clock.CallLater(absl::Seconds(2), [&] { order.push_back("at 2"); });
+  clock.Advance(absl::Seconds(1));
+  EXPECT_THAT(order, ElementsAre("outer", "at 2", "outer done"));
+  EXPECT_EQ(clock.Now(), kT0 + absl::Seconds(2));
+}
+
 TEST(ClockDeathTest, TimeDoesNotRunBackwards) {
   Clock clock;
   EXPECT_DEATH(clock.Advance(-absl::Seconds(1)), "cannot move time backwards");
@@ -128,7 +195,7 @@ TEST(ClockDeathTest, TimeDoesNotRunBackwards) {
 
 class Probe : public Selectable {
  public:
-  int fileno() const override { return 3; }
+  int fileno() const override { return fd; }
   absl::Status DoRead() override {
     ++reads;
     return read_result;
@@ -140,6 +207,7 @@ class Probe : public Selectable {
   void ConnectionLost(const absl::Status& reason) override {
     lost.push_back(reason);
   }
+  int fd = 3;
   int reads = 0;
   int writes = 0;
   absl::Status read_result;
@@ -185,6 +253,37 @@ TEST(MemoryReactorTest, RunWritersCallsEachWriterOnce) {
   EXPECT_EQ(reactor.RunWriters(), 2u);
   EXPECT_EQ(a.writes, 1);
   EXPECT_EQ(b.writes, 1);
+}
+
+// The rest of what a Reactor must do is the conformance suite's
+// (memory_reactor_conformance_test); these are MemoryReactor's own helpers.
+TEST(MemoryReactorTest, RunReadersAndWritersSkipANegativeFileno) {
+  MemoryReactor reactor;
+  Probe bad, good;
+  bad.fd = -1;
+  reactor.AddReader(&bad);
+  reactor.AddWriter(&bad);
+  reactor.AddReader(&good);
+  EXPECT_EQ(reactor.RunReaders(), 1u);
+  EXPECT_EQ(reactor.RunWriters(), 0u);
+  EXPECT_EQ(bad.reads + bad.writes, 0);
+  reactor.Advance(absl::ZeroDuration());  // The next pass tells it.
+  ASSERT_EQ(bad.lost.size(), 1u);
+  EXPECT_EQ(bad.lost[0].code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(reactor.GetReaders(), ElementsAre(&good));
+}
+
+TEST(MemoryReactorTest, FireReadReturnsWhatAThrowingDoReadBecame) {
+  MemoryReactor reactor;
+  class Thrower : public Probe {
+    absl::Status DoRead() override { throw std::runtime_error("boom"); }
+  } thrower;
+  reactor.AddReader(&thrower);
+  absl::Status status = reactor.FireRead(&thrower);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(status.message(), "DoRead threw: boom");
+  EXPECT_EQ(thrower.lost, std::vector<absl::Status>{status});
+  EXPECT_EQ(reactor.unhandled_errors(), 1u);
 }
 
 TEST(MemoryReactorTest, TimeIsTheClocks) {

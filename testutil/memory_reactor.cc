@@ -4,7 +4,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <string>
 #include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "standin/transport/status.h"
 
 namespace standin::testutil {
 namespace {
@@ -47,20 +51,50 @@ std::unique_ptr<StringTransportWithDisconnection> ClientTransport(
 
 void MemoryReactor::AddReader(Selectable* selectable) {
   ++add_reader_calls_;
-  if (!Contains(readers_, selectable)) readers_.push_back(selectable);
+  if (Contains(readers_, selectable)) return;
+  if (!Contains(writers_, selectable)) Screen(selectable);
+  readers_.push_back(selectable);
 }
 
 void MemoryReactor::AddWriter(Selectable* selectable) {
   ++add_writer_calls_;
-  if (!Contains(writers_, selectable)) writers_.push_back(selectable);
+  if (Contains(writers_, selectable)) return;
+  if (!Contains(readers_, selectable)) Screen(selectable);
+  writers_.push_back(selectable);
+}
+
+void MemoryReactor::Screen(Selectable* selectable) {
+  const int fd = selectable->fileno();
+  if (fd >= 0) return;
+  // As EpollReactor: told on the next pass, never from inside Add*().
+  rejected_[selectable] =
+      clock_.CallLater(-absl::InfiniteDuration(), [this, selectable, fd] {
+        rejected_.erase(selectable);
+        Disconnect(selectable,
+                   absl::InvalidArgumentError(absl::StrCat(
+                       "cannot watch a selectable whose fileno() is ", fd)));
+      });
 }
 
 void MemoryReactor::RemoveReader(Selectable* selectable) {
   Erase(readers_, selectable);
+  ForgetIfGone(selectable);
 }
 
 void MemoryReactor::RemoveWriter(Selectable* selectable) {
   Erase(writers_, selectable);
+  ForgetIfGone(selectable);
+}
+
+void MemoryReactor::ForgetIfGone(Selectable* selectable) {
+  if (rejected_.empty() || Contains(readers_, selectable) ||
+      Contains(writers_, selectable)) {
+    return;
+  }
+  auto it = rejected_.find(selectable);
+  if (it == rejected_.end()) return;
+  it->second.Cancel();
+  rejected_.erase(it);
 }
 
 std::vector<Selectable*> MemoryReactor::RemoveAll() {
@@ -70,7 +104,24 @@ std::vector<Selectable*> MemoryReactor::RemoveAll() {
   }
   readers_.clear();
   writers_.clear();
+  for (auto& [selectable, call] : rejected_) call.Cancel();
+  rejected_.clear();
   return removed;
+}
+
+DelayedCall MemoryReactor::CallLater(absl::Duration delay,
+                                     absl::AnyInvocable<void()> callback) {
+  return clock_.CallLater(delay,
+                          [this, callback = std::move(callback)]() mutable {
+                            guard_.Run("timed call", [&] { callback(); });
+                          });
+}
+
+void MemoryReactor::Disconnect(Selectable* selectable,
+                               const absl::Status& reason) {
+  RemoveReader(selectable);
+  RemoveWriter(selectable);
+  guard_.Run("ConnectionLost", [&] { selectable->ConnectionLost(reason); });
 }
 
 absl::StatusOr<std::unique_ptr<ListeningPort>> MemoryReactor::ListenTcp(
@@ -140,11 +191,18 @@ absl::Status MemoryReactor::Fire(Selectable* selectable, bool write) {
                  write ? "FireWrite" : "FireRead", write ? "writer" : "reader");
     std::abort();
   }
-  absl::Status status = write ? selectable->DoWrite() : selectable->DoRead();
+  absl::Status status = guard_.Call(write ? "DoWrite" : "DoRead", [&] {
+    return write ? selectable->DoWrite() : selectable->DoRead();
+  });
   if (!status.ok()) {
-    RemoveReader(selectable);
-    RemoveWriter(selectable);
-    selectable->ConnectionLost(status);
+    Disconnect(selectable, status);
+    return status;
+  }
+  // It may have removed (even destroyed) itself; fileno() only if not.
+  if ((HasReader(selectable) || HasWriter(selectable)) &&
+      selectable->fileno() < 0) {
+    status = ConnectionLost("file descriptor lost");
+    Disconnect(selectable, status);
   }
   return status;
 }
@@ -161,7 +219,7 @@ size_t MemoryReactor::RunWriters() {
   std::vector<Selectable*> snapshot = writers_;
   size_t called = 0;
   for (Selectable* writer : snapshot) {
-    if (!HasWriter(writer)) continue;
+    if (!HasWriter(writer) || rejected_.contains(writer)) continue;
     Fire(writer, /*write=*/true).IgnoreError();
     ++called;
   }
@@ -172,7 +230,7 @@ size_t MemoryReactor::RunReaders() {
   std::vector<Selectable*> snapshot = readers_;
   size_t called = 0;
   for (Selectable* reader : snapshot) {
-    if (!HasReader(reader)) continue;
+    if (!HasReader(reader) || rejected_.contains(reader)) continue;
     Fire(reader, /*write=*/false).IgnoreError();
     ++called;
   }

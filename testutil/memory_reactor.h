@@ -6,10 +6,14 @@
 // anything: the test then plays the network's part.
 //
 // A test drives readiness itself: FireRead()/FireWrite() call DoRead()/
-// DoWrite() exactly as EpollReactor would (a failure removes the selectable
-// and calls its ConnectionLost()), and RunWriters() gives every writer one
-// turn, which flushes a FileDescriptor whose fake descriptor accepts the
-// bytes.
+// DoWrite() exactly as EpollReactor would (a failure or exception removes
+// the selectable and calls its ConnectionLost()), and RunWriters() gives
+// every writer one turn, which flushes a FileDescriptor whose fake
+// descriptor accepts the bytes. Everything else follows reactor.h exactly as
+// EpollReactor does (the reactor conformance suite runs both): exceptions
+// from callbacks are caught and counted in unhandled_errors(), a selectable
+// added with a negative fileno() is disconnected on the next clock pass
+// (the next Advance(), even by zero).
 //
 // Example:
 //
@@ -37,11 +41,13 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "standin/testutil/clock.h"
+#include "standin/transport/callback_guard.h"
 #include "standin/transport/reactor.h"
 #include "standin/transport/stream_connection.h"
 #include "standin/transport/string_transport.h"
@@ -99,9 +105,7 @@ class MemoryReactor : public Reactor, public StreamNetwork {
   std::vector<Selectable*> GetReaders() const override { return readers_; }
   std::vector<Selectable*> GetWriters() const override { return writers_; }
   DelayedCall CallLater(absl::Duration delay,
-                        absl::AnyInvocable<void()> callback) override {
-    return clock_.CallLater(delay, std::move(callback));
-  }
+                        absl::AnyInvocable<void()> callback) override;
   absl::Time Now() const override { return clock_.Now(); }
 
   // StreamNetwork: record the call; never fail, never open anything.
@@ -133,19 +137,26 @@ class MemoryReactor : public Reactor, public StreamNetwork {
     clock_.Pump(amounts);
   }
   Clock& clock() { return clock_; }
+  const Clock& clock() const { return clock_; }
 
   // Calls selectable->DoRead() as a reactor would on readability; dies if it
   // is not a reader (a real reactor would never call it). A non-OK result
-  // removes it as reader and writer and calls its ConnectionLost() with that
-  // status, which is returned.
+  // (or an exception, as kInternal) removes it as reader and writer and
+  // calls its ConnectionLost() with that status, which is returned; so does
+  // a fileno() that turned negative.
   absl::Status FireRead(Selectable* selectable);
   // Same for DoWrite(); dies unless it is a writer.
   absl::Status FireWrite(Selectable* selectable);
-  // One FireWrite() for each current writer (those removed meanwhile are
-  // skipped). Returns how many were called.
+  // One FireWrite() for each current writer (those removed meanwhile, and
+  // those waiting to be disconnected for a negative fileno(), are skipped).
+  // Returns how many were called.
   size_t RunWriters();
-  // One FireRead() for each current reader.
+  // One FireRead() for each current reader, skipping as RunWriters() does.
   size_t RunReaders();
+
+  // How many callbacks threw (DoRead(), DoWrite(), ConnectionLost(), timed
+  // calls); each is also reported on stderr. A test can assert zero.
+  size_t unhandled_errors() const { return guard_.unhandled_errors(); }
 
   // Calls to AddReader()/AddWriter() so far, including repeats (Twisted
   // tests count them to prove a transport does not re-register needlessly).
@@ -154,8 +165,20 @@ class MemoryReactor : public Reactor, public StreamNetwork {
 
  private:
   absl::Status Fire(Selectable* selectable, bool write);
+  // Schedules the disconnection of a newly added selectable whose fileno()
+  // is negative.
+  void Screen(Selectable* selectable);
+  // Removes `selectable` and calls its ConnectionLost(reason).
+  void Disconnect(Selectable* selectable, const absl::Status& reason);
+  // Called after a removal: forgets a pending rejection once `selectable`
+  // is neither reader nor writer.
+  void ForgetIfGone(Selectable* selectable);
 
   Clock clock_;
+  // Selectables added with a negative fileno(), each with the call that
+  // disconnects it on the next pass.
+  absl::flat_hash_map<Selectable*, DelayedCall> rejected_;
+  CallbackGuard guard_{"MemoryReactor"};
   std::vector<Selectable*> readers_;
   std::vector<Selectable*> writers_;
   size_t add_reader_calls_ = 0;

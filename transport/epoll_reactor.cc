@@ -11,7 +11,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <exception>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -23,19 +22,6 @@ namespace {
 
 // Events fetched per epoll_wait(); more simply wait for the next turn.
 constexpr int kMaxEvents = 256;
-
-// Runs `call` (a DoRead/DoWrite), turning an exception into a status so the
-// loop survives it.
-template <typename Call>
-absl::Status Guarded(Call call, const char* what) {
-  try {
-    return call();
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat(what, " threw: ", e.what()));
-  } catch (...) {
-    return absl::InternalError(absl::StrCat(what, " threw"));
-  }
-}
 
 }  // namespace
 
@@ -52,18 +38,17 @@ EpollReactor::~EpollReactor() {
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
 }
 
-void EpollReactor::ReportUnhandled(const std::string& what) {
-  ++unhandled_errors_;
-  std::fprintf(stderr, "EpollReactor: unhandled error: %s\n", what.c_str());
-}
-
 void EpollReactor::Update(Selectable* selectable, bool reading, bool writing) {
   auto it = registrations_.find(selectable);
   if (!reading && !writing) {
     if (it == registrations_.end()) return;
-    Registration reg = it->second;
+    Registration reg = std::move(it->second);
     registrations_.erase(it);
     by_id_.erase(reg.id);
+    if (reg.rejected) {
+      reg.rejection.Cancel();
+      return;
+    }
     auto holder = by_fd_.find(reg.fd);
     if (holder != by_fd_.end() && holder->second == selectable) {
       by_fd_.erase(holder);
@@ -78,10 +63,16 @@ void EpollReactor::Update(Selectable* selectable, bool reading, bool writing) {
     Registration& reg = it->second;
     if (reg.reading == reading && reg.writing == writing) return;
     event.data.u64 = reg.id;
+    if (reg.rejected) {
+      // Never in the epoll set; it only waits to be told why.
+      reg.reading = reading;
+      reg.writing = writing;
+      return;
+    }
     if (::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, reg.fd, &event) != 0) {
       int err = errno;
-      ReportUnhandled(absl::StrCat("epoll_ctl(MOD, fd ", reg.fd,
-                                   "): ", std::strerror(err)));
+      guard_.Report(absl::StrCat("epoll_ctl(MOD, fd ", reg.fd,
+                                 "): ", std::strerror(err)));
       return;
     }
     reg.reading = reading;
@@ -90,7 +81,9 @@ void EpollReactor::Update(Selectable* selectable, bool reading, bool writing) {
   }
   int fd = selectable->fileno();
   if (fd < 0) {
-    ReportUnhandled(absl::StrCat("cannot watch a selectable with fileno ", fd));
+    Reject(selectable, reading, writing,
+           absl::InvalidArgumentError(absl::StrCat(
+               "cannot watch a selectable whose fileno() is ", fd)));
     return;
   }
   auto holder = by_fd_.find(fd);
@@ -115,14 +108,33 @@ void EpollReactor::Update(Selectable* selectable, bool reading, bool writing) {
     int err = errno;
     if (err != EEXIST ||
         ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event) != 0) {
-      ReportUnhandled(
-          absl::StrCat("epoll_ctl(ADD, fd ", fd, "): ", std::strerror(err)));
+      Reject(selectable, reading, writing,
+             ErrnoStatus(err, absl::StrCat("cannot watch fd ", fd,
+                                           ": epoll_ctl(ADD)")));
       return;
     }
   }
   registrations_[selectable] = reg;
   by_id_[reg.id] = selectable;
   by_fd_[fd] = selectable;
+}
+
+void EpollReactor::Reject(Selectable* selectable, bool reading, bool writing,
+                          absl::Status reason) {
+  Registration reg;
+  reg.id = next_id_++;
+  reg.reading = reading;
+  reg.writing = writing;
+  reg.rejected = true;
+  // Told on the next turn, never from inside the Add call (the caller may
+  // be half-constructed, or destroy itself in ConnectionLost()).
+  reg.rejection = timers_.Schedule(
+      absl::InfinitePast(), [this, id = reg.id, reason = std::move(reason)] {
+        auto found = by_id_.find(id);
+        if (found != by_id_.end()) Disconnect(found->second, reason);
+      });
+  registrations_[selectable] = std::move(reg);
+  by_id_[registrations_[selectable].id] = selectable;
 }
 
 void EpollReactor::AddReader(Selectable* selectable) {
@@ -178,16 +190,10 @@ std::vector<Selectable*> EpollReactor::GetWriters() const {
 
 DelayedCall EpollReactor::CallLater(absl::Duration delay,
                                     absl::AnyInvocable<void()> callback) {
-  return timers_.Schedule(
-      Now() + delay, [this, callback = std::move(callback)]() mutable {
-        try {
-          callback();
-        } catch (const std::exception& e) {
-          ReportUnhandled(absl::StrCat("timed call threw: ", e.what()));
-        } catch (...) {
-          ReportUnhandled("timed call threw");
-        }
-      });
+  return timers_.Schedule(Now() + delay,
+                          [this, callback = std::move(callback)]() mutable {
+                            guard_.Run("timed call", [&] { callback(); });
+                          });
 }
 
 absl::Time EpollReactor::Now() const {
@@ -199,13 +205,7 @@ absl::Time EpollReactor::Now() const {
 void EpollReactor::Disconnect(Selectable* selectable,
                               const absl::Status& reason) {
   Update(selectable, false, false);
-  try {
-    selectable->ConnectionLost(reason);
-  } catch (const std::exception& e) {
-    ReportUnhandled(absl::StrCat("ConnectionLost threw: ", e.what()));
-  } catch (...) {
-    ReportUnhandled("ConnectionLost threw");
-  }
+  guard_.Run("ConnectionLost", [&] { selectable->ConnectionLost(reason); });
 }
 
 void EpollReactor::Dispatch(uint64_t id, uint32_t events) {
@@ -219,7 +219,7 @@ void EpollReactor::Dispatch(uint64_t id, uint32_t events) {
     // A hangup or error goes to DoRead(), whose read() reports it (EOF or
     // the errno) with any data still queued delivered first.
     absl::Status status =
-        Guarded([selectable] { return selectable->DoRead(); }, "DoRead");
+        guard_.Call("DoRead", [selectable] { return selectable->DoRead(); });
     if (!status.ok()) {
       Disconnect(selectable, status);
       return;
@@ -238,7 +238,7 @@ void EpollReactor::Dispatch(uint64_t id, uint32_t events) {
   if ((events & EPOLLOUT) != 0 || (hangup && !was_reading)) {
     // A write-only descriptor learns of a hangup from its write's error.
     absl::Status status =
-        Guarded([selectable] { return selectable->DoWrite(); }, "DoWrite");
+        guard_.Call("DoWrite", [selectable] { return selectable->DoWrite(); });
     if (!status.ok()) {
       Disconnect(selectable, status);
     } else if (by_id_.contains(id) && selectable->fileno() < 0) {

@@ -4,14 +4,14 @@
 // Each turn waits for readiness no longer than the earliest timer (so it
 // never spins and never oversleeps a deadline by more than the kernel's
 // millisecond granularity), dispatches DoRead()/DoWrite() to the ready
-// Selectables, then runs the timers that are due. A Selectable removed
-// during dispatch (by itself or by another callback) is not called again;
-// one whose DoRead()/DoWrite() fails or throws is removed and told
-// ConnectionLost(), and the loop carries on. A hangup or error on the fd
+// Selectables, then runs one pass of the timers that are due. Failures,
+// exceptions and bad descriptors are handled as reactor.h says, for every
+// Reactor. Specific to epoll: a hangup or error on the fd
 // (EPOLLHUP/EPOLLERR) goes to DoRead() when the selectable is a reader (its
 // read() then reports EOF or the errno, after any data still queued), else
-// to DoWrite() (whose write() reports EPIPE or the like). A selectable whose
-// fileno() turns -1 during its callback is dropped with ConnectionLost().
+// to DoWrite() (whose write() reports EPIPE or the like); a descriptor that
+// epoll_ctl() refuses (EBADF, EPERM for a regular file) is treated like a
+// negative fileno(), its ConnectionLost() reason carrying the errno.
 //
 // Example:
 //
@@ -35,6 +35,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "standin/transport/callback_guard.h"
 #include "standin/transport/reactor.h"
 #include "standin/transport/timer_queue.h"
 
@@ -51,9 +52,8 @@ class EpollReactor : public Reactor {
   // Pending timed calls are cancelled.
   ~EpollReactor() override;
 
-  // Reactor. Adding a Selectable whose fileno() is negative or not a valid
-  // descriptor is reported on stderr and ignored (a Selectable cannot
-  // return errors from here); a later DoRead() never comes.
+  // Reactor (see reactor.h). GetReaders()/GetWriters() are in no
+  // particular order.
   void AddReader(Selectable* selectable) override;
   void AddWriter(Selectable* selectable) override;
   void RemoveReader(Selectable* selectable) override;
@@ -83,11 +83,14 @@ class EpollReactor : public Reactor {
   // ConnectionLost("reactor shut down") (what Twisted does at shutdown).
   void DisconnectAll();
 
-  // How many callbacks threw or otherwise could not be handled; each is
-  // also reported on stderr. Twisted logs these; a test can assert zero.
-  size_t unhandled_errors() const { return unhandled_errors_; }
+  // How many callbacks threw (DoRead(), DoWrite(), ConnectionLost(), timed
+  // calls) or otherwise could not be handled; each is also reported on
+  // stderr. Twisted logs these; a test can assert zero.
+  size_t unhandled_errors() const { return guard_.unhandled_errors(); }
   // Turns completed so far (for tests that prove the loop does not spin).
   uint64_t turns() const { return turns_; }
+  // The timed calls, e.g. to count their heap_entries() in a memory test.
+  const TimerQueue& timers() const { return timers_; }
 
  private:
   struct Registration {
@@ -95,15 +98,22 @@ class EpollReactor : public Reactor {
     uint64_t id = 0;  // epoll_event data: survives fd reuse.
     bool reading = false;
     bool writing = false;
+    // Its fd could not be watched (negative, or epoll_ctl refused it): not
+    // in the epoll set; `rejection` tells it on the next turn.
+    bool rejected = false;
+    DelayedCall rejection;
   };
 
   void Update(Selectable* selectable, bool reading, bool writing);
+  // Registers a selectable whose fd cannot be watched, and schedules its
+  // removal with ConnectionLost(reason) for the next turn.
+  void Reject(Selectable* selectable, bool reading, bool writing,
+              absl::Status reason);
   // Calls DoRead()/DoWrite() on the selectable registered as `id`, if it is
   // still registered for that direction.
   void Dispatch(uint64_t id, uint32_t events);
   // Removes the selectable and calls ConnectionLost(reason) on it.
   void Disconnect(Selectable* selectable, const absl::Status& reason);
-  void ReportUnhandled(const std::string& what);
 
   int epoll_fd_ = -1;
   absl::flat_hash_map<Selectable*, Registration> registrations_;
@@ -113,8 +123,8 @@ class EpollReactor : public Reactor {
   absl::flat_hash_map<int, Selectable*> by_fd_;
   uint64_t next_id_ = 1;
   TimerQueue timers_;
+  CallbackGuard guard_{"EpollReactor"};
   bool stopping_ = false;
-  size_t unhandled_errors_ = 0;
   uint64_t turns_ = 0;
 };
 

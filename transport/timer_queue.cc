@@ -1,5 +1,6 @@
 #include "standin/transport/timer_queue.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace standin {
@@ -25,9 +26,14 @@ absl::Time DelayedCall::time() const {
 
 void DelayedCall::Cancel() {
   if (!active()) return;
+  TimerQueue* queue = entry_->queue;
+  queue->Unlink(*entry_);
+  --queue->pending_count_;
   entry_->state = Entry::State::kCancelled;
-  entry_->callback = nullptr;  // Release captures now, not at pop time.
-  --entry_->queue->pending_count_;
+  entry_->queue = nullptr;
+  // Release the captures now, last: their destructors may use other handles.
+  absl::AnyInvocable<void()> callback = std::move(entry_->callback);
+  entry_->callback = nullptr;
 }
 
 absl::Status DelayedCall::Reschedule(absl::Time when) {
@@ -40,9 +46,7 @@ absl::Status DelayedCall::Reschedule(absl::Time when) {
   if (entry_->state == Entry::State::kCancelled || entry_->queue == nullptr) {
     return absl::FailedPreconditionError("DelayedCall: already cancelled");
   }
-  entry_->when = when;
-  // The old heap item goes stale (sequence mismatch); push a fresh one.
-  entry_->queue->Push(entry_);
+  entry_->queue->Reschedule(*entry_, when);
   return absl::OkStatus();
 }
 
@@ -51,20 +55,22 @@ absl::Status DelayedCall::Delay(absl::Duration by) {
 }
 
 TimerQueue::~TimerQueue() {
-  while (!heap_.empty()) {
-    const EntryPtr& entry = heap_.top().entry;
+  // Detach everything first, so a callback's destructor that touches another
+  // handle finds it inactive rather than half-removed.
+  std::vector<Slot> heap = std::move(heap_);
+  std::vector<EntryPtr> incoming = std::move(incoming_);
+  heap_.clear();
+  incoming_.clear();
+  pending_count_ = 0;
+  for (Slot& slot : heap) incoming.push_back(std::move(slot.entry));
+  for (const EntryPtr& entry : incoming) {
+    entry->state = Entry::State::kCancelled;
     entry->queue = nullptr;
-    if (entry->state == Entry::State::kPending) {
-      entry->state = Entry::State::kCancelled;
-      entry->callback = nullptr;
-    }
-    heap_.pop();
   }
-}
-
-void TimerQueue::Push(const EntryPtr& entry) {
-  entry->sequence = next_sequence_++;
-  heap_.push(HeapItem{entry->when, entry->sequence, entry});
+  for (const EntryPtr& entry : incoming) {
+    absl::AnyInvocable<void()> callback = std::move(entry->callback);
+    entry->callback = nullptr;
+  }
 }
 
 DelayedCall TimerQueue::Schedule(absl::Time when,
@@ -73,64 +79,161 @@ DelayedCall TimerQueue::Schedule(absl::Time when,
   entry->when = when;
   entry->callback = std::move(callback);
   entry->queue = this;
-  Push(entry);
+  DelayedCall handle(entry);
+  Insert(std::move(entry));
   ++pending_count_;
-  return DelayedCall(std::move(entry));
+  return handle;
 }
 
-void TimerQueue::DropStale() {
-  while (!heap_.empty()) {
-    const HeapItem& top = heap_.top();
-    if (top.entry->state == Entry::State::kPending &&
-        top.entry->sequence == top.sequence) {
-      return;
-    }
-    heap_.pop();
+void TimerQueue::Insert(EntryPtr entry) {
+  entry->sequence = next_sequence_++;
+  if (passes_running_ > 0) {
+    entry->incoming = true;
+    entry->index = incoming_.size();
+    incoming_.push_back(std::move(entry));
+  } else {
+    HeapInsert(std::move(entry));
   }
 }
 
-std::optional<absl::Time> TimerQueue::NextDeadline() {
-  DropStale();
-  if (heap_.empty()) return std::nullopt;
-  return heap_.top().when;
+void TimerQueue::HeapInsert(EntryPtr entry) {
+  Slot slot{entry->when, entry->sequence, std::move(entry)};
+  heap_.emplace_back();
+  SiftUp(heap_.size() - 1, std::move(slot));
+}
+
+void TimerQueue::Place(size_t index, Slot slot) {
+  slot.entry->incoming = false;
+  slot.entry->index = index;
+  heap_[index] = std::move(slot);
+}
+
+void TimerQueue::SiftUp(size_t index, Slot slot) {
+  while (index > 0) {
+    const size_t parent = (index - 1) / 2;
+    if (!Before(slot, heap_[parent])) break;
+    Place(index, std::move(heap_[parent]));
+    index = parent;
+  }
+  Place(index, std::move(slot));
+}
+
+void TimerQueue::SiftDown(size_t index, Slot slot) {
+  const size_t size = heap_.size();
+  for (;;) {
+    size_t child = 2 * index + 1;
+    if (child >= size) break;
+    if (child + 1 < size && Before(heap_[child + 1], heap_[child])) ++child;
+    if (!Before(heap_[child], slot)) break;
+    Place(index, std::move(heap_[child]));
+    index = child;
+  }
+  Place(index, std::move(slot));
+}
+
+void TimerQueue::Unlink(Entry& entry) {
+  const size_t index = entry.index;
+  if (entry.incoming) {
+    // Order in incoming_ does not matter: sequence numbers decide later.
+    EntryPtr last = std::move(incoming_.back());
+    incoming_.pop_back();
+    if (index < incoming_.size()) {
+      last->index = index;
+      incoming_[index] = std::move(last);
+    }
+    return;
+  }
+  Slot last = std::move(heap_.back());
+  heap_.pop_back();
+  if (index == heap_.size()) return;  // It was the last slot.
+  if (index > 0 && Before(last, heap_[(index - 1) / 2])) {
+    SiftUp(index, std::move(last));
+  } else {
+    SiftDown(index, std::move(last));
+  }
+}
+
+void TimerQueue::Reschedule(Entry& entry, absl::Time when) {
+  entry.when = when;
+  if (entry.incoming) {
+    entry.sequence = next_sequence_++;
+    return;
+  }
+  if (passes_running_ > 0) {
+    // Out of the running pass: it waits for the next one, like a new call.
+    EntryPtr moved = heap_[entry.index].entry;
+    Unlink(entry);
+    Insert(std::move(moved));
+    return;
+  }
+  // In place: no allocation, one sift.
+  entry.sequence = next_sequence_++;
+  const size_t index = entry.index;
+  Slot slot = std::move(heap_[index]);
+  slot.when = when;
+  slot.sequence = entry.sequence;
+  if (index > 0 && Before(slot, heap_[(index - 1) / 2])) {
+    SiftUp(index, std::move(slot));
+  } else {
+    SiftDown(index, std::move(slot));
+  }
+}
+
+void TimerQueue::MergeIncoming() {
+  std::vector<EntryPtr> incoming = std::move(incoming_);
+  incoming_.clear();
+  for (EntryPtr& entry : incoming) HeapInsert(std::move(entry));
+}
+
+std::optional<absl::Time> TimerQueue::NextDeadline() const {
+  std::optional<absl::Time> next;
+  if (!heap_.empty()) next = heap_.front().when;
+  for (const EntryPtr& entry : incoming_) {
+    if (!next.has_value() || entry->when < *next) next = entry->when;
+  }
+  return next;
 }
 
 size_t TimerQueue::RunDue(absl::Time now) {
-  const uint64_t barrier = next_sequence_;
+  // A nested pass starts with what the outer pass has scheduled so far.
+  MergeIncoming();
+  ++passes_running_;
+  struct PassScope {
+    TimerQueue* queue;
+    ~PassScope() {
+      if (--queue->passes_running_ == 0) queue->MergeIncoming();
+    }
+  } scope{this};
   size_t ran = 0;
-  for (;;) {
-    DropStale();
-    if (heap_.empty()) break;
-    const HeapItem& top = heap_.top();
-    if (top.when > now || top.sequence >= barrier) break;
-    EntryPtr entry = top.entry;
-    heap_.pop();
-    entry->state = Entry::State::kCalled;
+  while (!heap_.empty() && heap_.front().when <= now) {
+    EntryPtr entry = std::move(heap_.front().entry);
+    Slot last = std::move(heap_.back());
+    heap_.pop_back();
+    if (!heap_.empty()) SiftDown(0, std::move(last));
     --pending_count_;
+    entry->state = Entry::State::kCalled;
+    entry->queue = nullptr;
     // Move the callback out first: it may cancel or reschedule other calls,
     // or drop the last handle to its own entry.
     absl::AnyInvocable<void()> callback = std::move(entry->callback);
     entry->callback = nullptr;
-    callback();
     ++ran;
+    callback();
   }
   return ran;
 }
 
 std::vector<DelayedCall> TimerQueue::Pending() const {
-  std::vector<HeapItem> items;
-  auto copy = heap_;
-  while (!copy.empty()) {
-    const HeapItem& top = copy.top();
-    if (top.entry->state == Entry::State::kPending &&
-        top.entry->sequence == top.sequence) {
-      items.push_back(top);
-    }
-    copy.pop();
+  std::vector<Slot> slots;
+  slots.reserve(heap_entries());
+  for (const Slot& slot : heap_) slots.push_back(slot);
+  for (const EntryPtr& entry : incoming_) {
+    slots.push_back(Slot{entry->when, entry->sequence, entry});
   }
+  std::sort(slots.begin(), slots.end(), Before);
   std::vector<DelayedCall> calls;
-  calls.reserve(items.size());
-  for (HeapItem& item : items) calls.push_back(DelayedCall(item.entry));
+  calls.reserve(slots.size());
+  for (Slot& slot : slots) calls.push_back(DelayedCall(std::move(slot.entry)));
   return calls;
 }
 
