@@ -20,6 +20,7 @@
 #include "standin/transport/address.h"
 #include "standin/transport/epoll_reactor.h"
 #include "standin/transport/stream_connection.h"
+#include "standin/transport/stream_listener.h"
 #include "standin/transport/string_transport.h"
 
 namespace standin::examples {

@@ -11,6 +11,7 @@
 #include "standin/transport/epoll_reactor.h"
 #include "standin/transport/status.h"
 #include "standin/transport/stream_connection.h"
+#include "standin/transport/stream_listener.h"
 
 namespace standin::examples {
 namespace {

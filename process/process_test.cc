@@ -214,6 +214,30 @@ TEST_F(ProcessTest, TenMebibytesWithPausedReadingLoseNothing) {
   EXPECT_TRUE(IsProcessDone(*recorder_.ended()));
 }
 
+// Issue 9, defect 2, for the process pipes: a PauseProducing() from
+// ConnectionMade() holds. The child writes and exits at once; once it has
+// exited its output is certainly in the pipe, and a paused stdout reads
+// none of it until resumed (Twisted: test_pauseProducingInConnectionMade;
+// the pipes must start reading before the protocol is connected).
+TEST_F(ProcessTest, PauseInConnectionMadeHoldsForStdout) {
+  recorder_.on_connection_made = [&] {
+    recorder_.transport()->PauseProducing();
+  };
+  auto child = Spawn({.argv = {"/bin/echo", "waiting"}});
+  ASSERT_TRUE(child.ok()) << child.status();
+  RunUntil([&] { return recorder_.exited().has_value(); });
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(reactor_.RunOnce(absl::Milliseconds(2)).ok());
+  }
+  EXPECT_EQ(recorder_.out(), "");
+  EXPECT_FALSE(recorder_.has_lost(1));  // Not even the EOF was read.
+  EXPECT_FALSE(recorder_.ended().has_value());
+  (*child)->ResumeProducing();
+  RunUntilEnded();
+  EXPECT_EQ(recorder_.out(), "waiting\n");
+  EXPECT_TRUE(IsProcessDone(*recorder_.ended()));
+}
+
 TEST_F(ProcessTest, LargeInputEchoesBackThroughCat) {
   std::string input;
   for (int i = 0; input.size() < (3u << 20); ++i) {

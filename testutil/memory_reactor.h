@@ -49,7 +49,7 @@
 #include "standin/testutil/clock.h"
 #include "standin/transport/callback_guard.h"
 #include "standin/transport/reactor.h"
-#include "standin/transport/stream_connection.h"
+#include "standin/transport/stream_network.h"
 #include "standin/transport/string_transport.h"
 #include "standin/transport/timer_queue.h"
 

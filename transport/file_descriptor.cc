@@ -45,39 +45,54 @@ FileDescriptor::~FileDescriptor() {
   DetachFromReactor();
 }
 
+// --- Registration ------------------------------------------------------------
+
 void FileDescriptor::StartConnected(bool start_reading) {
-  connecting_ = false;
-  connected_ = true;
-  if (protocol_ != nullptr) protocol_->MakeConnection(this);
-  // MakeConnection() may have closed the connection already.
-  if (start_reading && connected_ && !disconnecting_) StartReading();
+  state_ = State::kConnected;
+  // Reading starts before the protocol hears of the connection (Twisted's
+  // Server.__init__ and Client._connectDone), so a PauseProducing() from
+  // ConnectionMade() holds. A close asked for while connecting skips it.
+  if (start_reading && closing_ == Closing::kNo) StartReading();
   // Writes made while connecting, or a close asked for meanwhile.
-  if (connected_ && (buffered_ > 0 || disconnecting_)) StartWriting();
+  if (buffered_ > 0 || closing_ == Closing::kAfterFlush ||
+      write_side_ == Side::kClosing) {
+    WantWrite();
+  }
+  if (protocol_ != nullptr) protocol_->MakeConnection(this);  // Last act.
 }
 
-void FileDescriptor::StartReading() {
-  reading_ = true;
-  reactor_->AddReader(this);
-}
+void FileDescriptor::StartReading() { reactor_->AddReader(this); }
 
-void FileDescriptor::StopReading() {
-  reading_ = false;
-  reactor_->RemoveReader(this);
-}
+void FileDescriptor::StopReading() { reactor_->RemoveReader(this); }
 
 void FileDescriptor::StartWriting() {
-  writing_ = true;
+  writer_ = Writer::kOn;
   reactor_->AddWriter(write_selectable_);
 }
 
 void FileDescriptor::StopWriting() {
-  writing_ = false;
+  writer_ = Writer::kOff;
   reactor_->RemoveWriter(write_selectable_);
+}
+
+void FileDescriptor::WantWrite() {
+  if (writer_ == Writer::kOff) {
+    StartWriting();
+  } else {
+    writer_ = Writer::kOn;  // kIdle: still registered, no syscall needed.
+  }
 }
 
 void FileDescriptor::DetachFromReactor() {
   StopReading();
   StopWriting();
+}
+
+// --- Writing -----------------------------------------------------------------
+
+bool FileDescriptor::AcceptsWrites() const {
+  return (state_ == State::kConnected || state_ == State::kConnecting) &&
+         closing_ != Closing::kAbort && write_side_ != Side::kClosed;
 }
 
 void FileDescriptor::Append(std::string_view data) {
@@ -86,7 +101,7 @@ void FileDescriptor::Append(std::string_view data) {
     chunks_.back().append(data);
   } else {
     std::string chunk;
-    if (!spare_.empty() || spare_.capacity() > 0) {
+    if (spare_.capacity() > 0) {
       chunk = std::move(spare_);
       spare_ = std::string();
       chunk.clear();
@@ -102,50 +117,95 @@ void FileDescriptor::Append(std::string_view data) {
   buffered_ += data.size();
 }
 
-void FileDescriptor::MaybePauseProducer() {
-  if (producer_ != nullptr && streaming_ && !producer_paused_ &&
+absl::StatusOr<size_t> FileDescriptor::Send(
+    absl::Span<const struct iovec> chunks) {
+  ++write_calls_;
+  size_t offered = 0;
+  for (const struct iovec& chunk : chunks) offered += chunk.iov_len;
+  absl::StatusOr<size_t> written = WriteSomeData(chunks);
+  if (written.ok() && *written < offered) os_full_ = true;
+  return written;
+}
+
+absl::Status FileDescriptor::FlushOnce() {
+  struct iovec iov[kMaxIov];
+  size_t count = 0;
+  size_t total = 0;
+  size_t offset = front_offset_;
+  for (auto it = chunks_.begin();
+       it != chunks_.end() && count < kMaxIov && total < kSendLimit; ++it) {
+    size_t len = std::min(it->size() - offset, kSendLimit - total);
+    iov[count].iov_base = const_cast<char*>(it->data() + offset);
+    iov[count].iov_len = len;
+    ++count;
+    total += len;
+    offset = 0;
+  }
+  absl::StatusOr<size_t> written =
+      Send(absl::Span<const struct iovec>(iov, count));
+  if (!written.ok()) return written.status();
+  Consume(std::min(*written, total));
+  return absl::OkStatus();
+}
+
+void FileDescriptor::FlushEagerly() {
+  if (!eager_writes_ || buffered_ == 0 || state_ != State::kConnected ||
+      os_full_ || !deferred_error_.ok()) {
+    return;
+  }
+  // Not from inside the protocol's call: DoWrite() reports a failure.
+  deferred_error_ = FlushOnce();
+}
+
+void FileDescriptor::AfterWrite() {
+  if (producer_ != nullptr && producer_mode_ == ProducerMode::kPush &&
       buffered_ > buffer_size_) {
-    producer_paused_ = true;
+    producer_mode_ = ProducerMode::kPushPaused;
     producer_->PauseProducing();
+  }
+  // Twisted's write() always starts writing. Skipping it is the same only
+  // when DoWrite() would have nothing to do but stop: an empty buffer, no
+  // producer waiting for the drain, no pending close or error.
+  if (buffered_ > 0 || !deferred_error_.ok() ||
+      (producer_ != nullptr && producer_mode_ != ProducerMode::kPush) ||
+      closing_ == Closing::kAfterFlush || write_side_ == Side::kClosing) {
+    WantWrite();
   }
 }
 
 void FileDescriptor::Write(std::string_view data) {
-  if (!(connected_ || connecting_) || write_disconnected_ || aborting_ ||
-      data.empty()) {
-    return;
-  }
-  if (write_through_ && connected_ && buffered_ == 0 &&
-      data.size() > kWriteThroughMin && deferred_error_.ok()) {
+  if (data.empty() || !AcceptsWrites()) return;
+  const bool queued_ahead = buffered_ > 0;
+  if (buffered_ + data.size() > buffer_size_) FlushEagerly();
+  if (eager_writes_ && !queued_ahead && state_ == State::kConnected &&
+      data.size() > kWriteThroughMin && !os_full_ && deferred_error_.ok()) {
+    // Write-through: nothing is queued ahead, so the OS may take it from
+    // the caller's memory; only what it leaves is copied.
     struct iovec iov;
     iov.iov_base = const_cast<char*>(data.data());
     iov.iov_len = data.size();
-    ++write_calls_;
     absl::StatusOr<size_t> written =
-        WriteSomeData(absl::Span<const struct iovec>(&iov, 1));
-    if (!written.ok()) {
-      // Not from inside the protocol's call: DoWrite() reports it.
+        Send(absl::Span<const struct iovec>(&iov, 1));
+    if (written.ok()) {
+      data.remove_prefix(std::min(*written, data.size()));
+    } else {
       deferred_error_ = written.status();
-      StartWriting();
-      return;
     }
-    data.remove_prefix(std::min(*written, data.size()));
-    if (data.empty()) return;
   }
-  Append(data);
-  MaybePauseProducer();
-  if (!writing_) StartWriting();
+  if (!data.empty()) Append(data);
+  AfterWrite();
 }
 
 void FileDescriptor::WriteSequence(absl::Span<const std::string_view> chunks) {
-  if (!(connected_ || connecting_) || write_disconnected_ || aborting_) return;
-  size_t before = buffered_;
+  if (!AcceptsWrites()) return;
+  size_t total = 0;
+  for (std::string_view chunk : chunks) total += chunk.size();
+  if (total == 0) return;
+  if (buffered_ + total > buffer_size_) FlushEagerly();
   for (std::string_view chunk : chunks) {
     if (!chunk.empty()) Append(chunk);
   }
-  if (buffered_ == before) return;
-  MaybePauseProducer();
-  if (!writing_) StartWriting();
+  AfterWrite();
 }
 
 void FileDescriptor::Consume(size_t n) {
@@ -170,103 +230,116 @@ void FileDescriptor::Consume(size_t n) {
   }
 }
 
+void FileDescriptor::ClearBuffer() {
+  chunks_.clear();
+  front_offset_ = 0;
+  buffered_ = 0;
+}
+
 absl::Status FileDescriptor::DoWrite() {
-  if (disconnected_ || aborting_) return absl::OkStatus();
+  if (state_ == State::kDisconnected || closing_ == Closing::kAbort) {
+    return absl::OkStatus();
+  }
+  os_full_ = false;  // The reactor says the OS has room again.
+  if (writer_ == Writer::kIdle) {
+    // Nothing was written (nor a close asked for) since the producer was
+    // resumed: Twisted would have stopped writing before resuming it.
+    StopWriting();
+    return absl::OkStatus();
+  }
   if (!deferred_error_.ok()) return std::exchange(deferred_error_, {});
   if (buffered_ > 0) {
-    struct iovec iov[kMaxIov];
-    size_t count = 0;
-    size_t total = 0;
-    size_t offset = front_offset_;
-    for (auto it = chunks_.begin();
-         it != chunks_.end() && count < kMaxIov && total < kSendLimit; ++it) {
-      size_t len = std::min(it->size() - offset, kSendLimit - total);
-      iov[count].iov_base = const_cast<char*>(it->data() + offset);
-      iov[count].iov_len = len;
-      ++count;
-      total += len;
-      offset = 0;
-    }
-    ++write_calls_;
-    absl::StatusOr<size_t> written =
-        WriteSomeData(absl::Span<const struct iovec>(iov, count));
-    if (!written.ok()) return written.status();
-    Consume(std::min(*written, total));
+    if (absl::Status status = FlushOnce(); !status.ok()) return status;
+    if (buffered_ > 0) return absl::OkStatus();
   }
-  if (buffered_ == 0) {
-    StopWriting();
-    if (producer_ != nullptr && (!streaming_ || producer_paused_)) {
-      producer_paused_ = false;
-      producer_->ResumeProducing();
-    } else if (disconnecting_) {
-      return PostLoseConnection();
-    } else if (write_disconnecting_ && !write_disconnected_) {
-      // Set first: CloseWriteConnection() may lead to LoseConnection(),
-      // which must see the write side closed.
-      write_disconnected_ = true;
-      return CloseWriteConnection();
+  // Drained. A producer that supplies more comes first (Twisted's order).
+  if (producer_ != nullptr && producer_mode_ != ProducerMode::kPush) {
+    if (producer_mode_ == ProducerMode::kPushPaused) {
+      producer_mode_ = ProducerMode::kPush;
     }
+    // Resume first and stay registered: a producer that refills the
+    // buffer keeps us writing with no epoll_ctl pair per refill; one that
+    // does not leaves us idle, and the next DoWrite() stops writing.
+    writer_ = Writer::kIdle;
+    producer_->ResumeProducing();  // Last act: it may end the connection.
+    return absl::OkStatus();
   }
+  StopWriting();
+  if (closing_ == Closing::kAfterFlush) return ConnectionDone();
+  if (write_side_ == Side::kClosing) return CloseWriteSide();
   return absl::OkStatus();
 }
 
-absl::Status FileDescriptor::PostLoseConnection() { return ConnectionDone(); }
+absl::Status FileDescriptor::CloseWriteSide() {
+  // Set first: the hook or the protocol may call LoseConnection(), which
+  // must see the write side closed.
+  write_side_ = Side::kClosed;
+  if (absl::Status status = CloseWriteConnection(); !status.ok()) {
+    return status;
+  }
+  if (HalfCloseableProtocol* protocol = half_closeable_protocol()) {
+    std::weak_ptr<char> alive = alive_;
+    protocol->WriteConnectionLost();
+    if (alive.expired() || state_ == State::kDisconnected) {
+      return absl::OkStatus();
+    }
+  }
+  // Both directions done: the connection ends.
+  if (read_side_ == Side::kClosed) return ConnectionDone();
+  return absl::OkStatus();
+}
+
+// --- Ending ------------------------------------------------------------------
 
 void FileDescriptor::ConnectionLost(const absl::Status& reason) {
-  if (disconnected_) return;
-  disconnected_ = true;
-  connected_ = false;
-  connecting_ = false;
+  if (state_ == State::kDisconnected) return;
+  state_ = State::kDisconnected;
   abort_call_.Cancel();
   if (producer_ != nullptr) {
-    Producer* producer = producer_;
-    producer_ = nullptr;
-    producer_paused_ = false;
+    Producer* producer = std::exchange(producer_, nullptr);
     producer->StopProducing();
   }
   StopReading();
   StopWriting();
-  chunks_.clear();
-  front_offset_ = 0;
-  buffered_ = 0;
+  ClearBuffer();
+  deferred_error_ = absl::OkStatus();
   CloseDescriptor();
   HandleConnectionLost(reason);  // May destroy this; touch nothing after.
 }
 
 void FileDescriptor::LoseConnection() {
-  if (connecting_ && !disconnecting_) {
+  if (closing_ != Closing::kNo) return;
+  if (state_ == State::kConnecting) {
     // Close once connected and flushed (StartConnected() won't read).
-    disconnecting_ = true;
+    closing_ = Closing::kAfterFlush;
     return;
   }
-  if (!connected_ || disconnecting_) return;
-  if (write_disconnected_) {
-    // DoWrite() will not finish the close any more; do it now.
-    StopReading();
-    StopWriting();
+  if (state_ != State::kConnected) return;
+  if (write_side_ == Side::kClosed) {
+    // DoWrite() will not finish the close any more; do it now (Twisted).
     ConnectionLost(ConnectionDone());
     return;
   }
+  closing_ = Closing::kAfterFlush;
   StopReading();
-  StartWriting();
-  disconnecting_ = true;
+  WantWrite();
 }
 
 void FileDescriptor::LoseWriteConnection() {
-  if (!connected_ || write_disconnecting_) return;
-  write_disconnecting_ = true;
-  StartWriting();
+  if (write_side_ != Side::kOpen || closing_ != Closing::kNo) return;
+  if (state_ != State::kConnected && state_ != State::kConnecting) return;
+  write_side_ = Side::kClosing;
+  // While connecting, StartConnected() starts writing.
+  if (state_ == State::kConnected) WantWrite();
 }
 
 void FileDescriptor::AbortConnection() {
-  if (disconnected_ || aborting_) return;
-  aborting_ = true;
-  disconnecting_ = true;
+  if (state_ == State::kDisconnected || closing_ == Closing::kAbort) return;
+  closing_ = Closing::kAbort;
   StopReading();
   StopWriting();
-  chunks_.clear();
-  front_offset_ = 0;
-  buffered_ = 0;
+  ClearBuffer();
+  deferred_error_ = absl::OkStatus();
   abort_call_ = reactor_->CallLater(
       absl::ZeroDuration(), [this] { ConnectionLost(ConnectionAborted()); });
 }
@@ -276,35 +349,45 @@ void FileDescriptor::StopConsuming() {
   LoseConnection();
 }
 
+// --- Producers ---------------------------------------------------------------
+
 absl::Status FileDescriptor::RegisterProducer(Producer* producer,
                                               bool streaming) {
   if (producer_ != nullptr) {
     return absl::FailedPreconditionError("Cannot register two producers");
   }
-  if (disconnected_) {
+  if (state_ == State::kDisconnected) {
     producer->StopProducing();
     return absl::OkStatus();
   }
   producer_ = producer;
-  streaming_ = streaming;
-  producer_paused_ = false;
+  producer_mode_ = streaming ? ProducerMode::kPush : ProducerMode::kPull;
   if (!streaming) producer->ResumeProducing();
   return absl::OkStatus();
 }
 
 void FileDescriptor::UnregisterProducer() {
   producer_ = nullptr;
-  producer_paused_ = false;
-  if (connected_ && disconnecting_ && !aborting_) StartWriting();
+  producer_mode_ = ProducerMode::kPush;
+  // A close that waited for the producer can finish now.
+  if (state_ == State::kConnected &&
+      (closing_ == Closing::kAfterFlush || write_side_ == Side::kClosing)) {
+    WantWrite();
+  }
 }
 
 void FileDescriptor::PauseProducing() { StopReading(); }
 
 void FileDescriptor::ResumeProducing() {
-  if (connected_ && !disconnecting_) StartReading();
+  if (state_ == State::kConnected && closing_ == Closing::kNo &&
+      read_side_ == Side::kOpen) {
+    StartReading();
+  }
 }
 
 void FileDescriptor::StopProducing() { LoseConnection(); }
+
+// --- Hooks' defaults and reading ---------------------------------------------
 
 absl::StatusOr<size_t> FileDescriptor::WriteSomeData(
     absl::Span<const struct iovec> /*chunks*/) {
@@ -320,6 +403,25 @@ void FileDescriptor::HandleDataReceived(std::string_view data) {
 
 void FileDescriptor::HandleConnectionLost(const absl::Status& reason) {
   if (protocol_ != nullptr) protocol_->ConnectionLost(reason);
+}
+
+HalfCloseableProtocol* FileDescriptor::half_closeable_protocol() const {
+  return dynamic_cast<HalfCloseableProtocol*>(protocol_);
+}
+
+absl::Status FileDescriptor::ReadConnectionLost() {
+  HalfCloseableProtocol* protocol = half_closeable_protocol();
+  if (protocol == nullptr) return ConnectionDone();
+  read_side_ = Side::kClosed;
+  StopReading();  // Level-triggered EOF would wake us forever.
+  std::weak_ptr<char> alive = alive_;
+  protocol->ReadConnectionLost();
+  if (alive.expired() || state_ == State::kDisconnected) {
+    return absl::OkStatus();
+  }
+  // Both directions done: the connection ends.
+  if (write_side_ == Side::kClosed) return ConnectionDone();
+  return absl::OkStatus();
 }
 
 absl::Status FileDescriptor::ReadChunk(int fd) {
@@ -346,7 +448,7 @@ absl::Status FileDescriptor::ReadChunk(int fd) {
     HandleDataReceived(std::string_view(buffer.data(), n));
     return absl::OkStatus();
   }
-  if (n == 0) return ConnectionDone();
+  if (n == 0) return ReadConnectionLost();
   int err = errno;
   if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR) {
     return absl::OkStatus();

@@ -14,8 +14,10 @@
 // Each of our benchmarks reports MBps (its fastest iteration), MBps_mean,
 // the limit's MBps (limit_MBps: the fastest of three raw runs made in this
 // process just before), the ratio of the two (ratio_vs_raw,
-// ratio_vs_coalescing, ratio_vs_naive) and the write syscalls per MiB.
-// Best against best keeps the ratio meaningful on a shared, noisy machine.
+// ratio_vs_coalescing, ratio_vs_naive) and the syscalls per MiB our side
+// made (write_, read_syscalls_per_MiB and loop_turns_per_MiB, one
+// epoll_wait each; epoll_ctl is not counted: strace -c -f shows it). Best
+// against best keeps the ratio meaningful on a shared, noisy machine.
 //
 //   ./bazelw run --config=opt //transport:stream_benchmark
 #include <dlfcn.h>
@@ -216,9 +218,11 @@ class Receiver : public Protocol {
   Receiver(EpollReactor* reactor, size_t total)
       : reactor_(reactor), total_(total) {}
   void DataReceived(std::string_view data) override {
+    ++reads;
     got_ += data.size();
     if (got_ >= total_) reactor_->Stop();
   }
+  uint64_t reads = 0;  // One read() syscall each.
 
  private:
   EpollReactor* reactor_;
@@ -226,8 +230,24 @@ class Receiver : public Protocol {
   size_t got_ = 0;
 };
 
-// One transfer through StreamConnection; returns write syscalls made.
-uint64_t TransferThroughReactor(const std::string& message, size_t count) {
+// The syscalls one transfer made, as counted by the code that made them:
+// write syscalls, read syscalls that delivered data, and reactor turns (one
+// epoll_wait each). Only epoll_ctl is missing; `strace -c -f` on this
+// binary gives the full count.
+struct Syscalls {
+  uint64_t writes = 0;
+  uint64_t reads = 0;
+  uint64_t turns = 0;
+  Syscalls& operator+=(const Syscalls& other) {
+    writes += other.writes;
+    reads += other.reads;
+    turns += other.turns;
+    return *this;
+  }
+};
+
+// One transfer through StreamConnection.
+Syscalls TransferThroughReactor(const std::string& message, size_t count) {
   EpollReactor reactor;
   int fds[2];
   SocketPair(fds);
@@ -237,7 +257,7 @@ uint64_t TransferThroughReactor(const std::string& message, size_t count) {
   auto client = StreamConnection::Adopt(fds[0], &reactor, &sender);
   if (!server.ok() || !client.ok()) std::abort();
   if (!reactor.Run().ok()) std::abort();
-  return (*client)->write_calls();
+  return {(*client)->write_calls(), receiver.reads, reactor.turns()};
 }
 
 // --- libevent 2.1 bufferevents, the reference the issue names ----------------
@@ -418,7 +438,7 @@ BENCHMARK(BM_LibEventSmall100B)->Iterations(1)->Unit(benchmark::kMillisecond);
 // another process stealing the CPU now and then; MBps_mean is the plain
 // average for reference.
 void Report(benchmark::State& state, size_t bytes_per_iteration,
-            double total_seconds, double best_seconds, uint64_t write_calls,
+            double total_seconds, double best_seconds, const Syscalls& calls,
             double limit_mbps, const char* ratio_name,
             double second_limit_mbps = 0, const char* second_name = nullptr) {
   const double bytes = static_cast<double>(bytes_per_iteration) *
@@ -428,8 +448,12 @@ void Report(benchmark::State& state, size_t bytes_per_iteration,
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
   state.counters["MBps"] = best_mbps;
   state.counters["MBps_mean"] = bytes / 1e6 / total_seconds;
+  const double mib = bytes / (1 << 20);
   state.counters["write_syscalls_per_MiB"] =
-      static_cast<double>(write_calls) / (bytes / (1 << 20));
+      static_cast<double>(calls.writes) / mib;
+  state.counters["read_syscalls_per_MiB"] =
+      static_cast<double>(calls.reads) / mib;
+  state.counters["loop_turns_per_MiB"] = static_cast<double>(calls.turns) / mib;
   state.counters["limit_MBps"] = limit_mbps;
   state.counters[ratio_name] = best_mbps / limit_mbps;
   if (second_name != nullptr) {
@@ -469,12 +493,12 @@ void TimeIterations(benchmark::State& state, double* total, double* best,
 void BM_StreamBulk64KiB(benchmark::State& state) {
   const double limit = RawBulkMBps();
   const std::string chunk(kBulkChunk, 'x');
-  uint64_t writes = 0;
+  Syscalls calls;
   double total, best;
   TimeIterations(state, &total, &best, [&] {
-    writes += TransferThroughReactor(chunk, kBulkTotal / kBulkChunk);
+    calls += TransferThroughReactor(chunk, kBulkTotal / kBulkChunk);
   });
-  Report(state, kBulkTotal, total, best, writes, limit, "ratio_vs_raw");
+  Report(state, kBulkTotal, total, best, calls, limit, "ratio_vs_raw");
   ReportLibEvent(state, kBulkTotal, best, LibEventBulkMBps());
 }
 BENCHMARK(BM_StreamBulk64KiB)->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -500,12 +524,12 @@ void BM_StreamSmall100B(benchmark::State& state) {
   const double naive = RawNaiveSmallMBps();
   const double coalescing = RawCoalescingSmallMBps();
   const std::string message(kSmallSize, 'm');
-  uint64_t writes = 0;
+  Syscalls calls;
   double total, best;
   TimeIterations(state, &total, &best, [&] {
-    writes += TransferThroughReactor(message, kSmallCount);
+    calls += TransferThroughReactor(message, kSmallCount);
   });
-  Report(state, kSmallCount * kSmallSize, total, best, writes, coalescing,
+  Report(state, kSmallCount * kSmallSize, total, best, calls, coalescing,
          "ratio_vs_coalescing", naive, "ratio_vs_naive");
   ReportLibEvent(state, kSmallCount * kSmallSize, best, LibEventSmallMBps());
 }

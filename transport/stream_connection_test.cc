@@ -8,14 +8,19 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -23,12 +28,15 @@
 #include "gtest/gtest.h"
 #include "standin/testutil/accumulating_protocol.h"
 #include "standin/transport/epoll_reactor.h"
+#include "standin/transport/socket_network.h"
 #include "standin/transport/status.h"
+#include "standin/transport/stream_listener.h"
 
 namespace standin {
 namespace {
 
 using ::standin::testutil::AccumulatingProtocol;
+using ::testing::ElementsAre;
 
 // Counts this process's open descriptors.
 int OpenFdCount() {
@@ -605,6 +613,549 @@ TEST_F(StreamConnectionTest, NoDescriptorLeaksAcrossManyConnections) {
   }
   EXPECT_EQ(OpenFdCount(), before);
 }
+
+// --- Every way a connection is made ------------------------------------------
+
+// Hands every call, half-close ones included, to a protocol the test owns
+// (the listener owns this).
+class HalfCloseForwarder : public HalfCloseableProtocol {
+ public:
+  explicit HalfCloseForwarder(HalfCloseableProtocol* target)
+      : target_(target) {}
+  void MakeConnection(Transport* transport) override {
+    transport_ = transport;
+    target_->MakeConnection(transport);
+  }
+  void DataReceived(std::string_view data) override {
+    target_->DataReceived(data);
+  }
+  void ReadConnectionLost() override { target_->ReadConnectionLost(); }
+  void WriteConnectionLost() override { target_->WriteConnectionLost(); }
+  void ConnectionLost(const absl::Status& reason) override {
+    target_->ConnectionLost(reason);
+  }
+
+ private:
+  HalfCloseableProtocol* target_;
+};
+
+// A forwarder of the same kind as `target`, so a plain protocol stays plain.
+std::unique_ptr<Protocol> ForwarderFor(Protocol* target) {
+  if (auto* half = dynamic_cast<HalfCloseableProtocol*>(target)) {
+    return std::make_unique<HalfCloseForwarder>(half);
+  }
+  return std::make_unique<Forwarder>(target);
+}
+
+enum class Kind { kSocketPair, kPipePair, kTcp, kUnix };
+
+std::string KindName(const ::testing::TestParamInfo<Kind>& info) {
+  switch (info.param) {
+    case Kind::kSocketPair:
+      return "SocketPair";
+    case Kind::kPipePair:
+      return "PipePair";
+    case Kind::kTcp:
+      return "Tcp";
+    case Kind::kUnix:
+      return "Unix";
+  }
+  return "?";
+}
+
+// Connects a client and a server protocol over each kind of stream.
+class ConnectedPair {
+ public:
+  // Returns once both protocols are connected.
+  void Connect(Kind kind, Protocol* client, Protocol* server) {
+    switch (kind) {
+      case Kind::kSocketPair: {
+        int fds[2];
+        ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+        Keep(StreamConnection::Adopt(fds[1], &reactor, server), &server_);
+        Keep(StreamConnection::Adopt(fds[0], &reactor, client), &client_);
+        break;
+      }
+      case Kind::kPipePair: {
+        int up[2], down[2];  // client -> server, server -> client
+        ASSERT_EQ(::pipe2(up, O_CLOEXEC), 0);
+        ASSERT_EQ(::pipe2(down, O_CLOEXEC), 0);
+        Keep(StreamConnection::AdoptPipes(up[0], down[1], &reactor, server),
+             &server_);
+        Keep(StreamConnection::AdoptPipes(down[0], up[1], &reactor, client),
+             &client_);
+        break;
+      }
+      case Kind::kTcp: {
+        auto listener = StreamListener::ListenTcp(
+            &reactor, 0,
+            [server](const Address&) { return ForwarderFor(server); });
+        ASSERT_TRUE(listener.ok()) << listener.status();
+        listener_ = *std::move(listener);
+        Keep(StreamConnection::ConnectTcp(
+                 &reactor, "127.0.0.1",
+                 std::get<IPv4Address>(listener_->GetHost()).port, client),
+             &client_);
+        break;
+      }
+      case Kind::kUnix: {
+        auto listener = StreamListener::ListenUnix(
+            &reactor, TempSocketPath(),
+            [server](const Address&) { return ForwarderFor(server); });
+        ASSERT_TRUE(listener.ok()) << listener.status();
+        listener_ = *std::move(listener);
+        Keep(StreamConnection::ConnectUnix(
+                 &reactor, std::get<UnixAddress>(listener_->GetHost()).path,
+                 client),
+             &client_);
+        break;
+      }
+    }
+    ASSERT_TRUE(RunUntil([&] {
+      return client->transport() != nullptr && server->transport() != nullptr;
+    }));
+  }
+  bool RunUntil(absl::FunctionRef<bool()> done) {
+    return RunReactorUntil(reactor, done);
+  }
+  // A few turns with nothing to wait for ("and nothing else happened").
+  void Settle() {
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_TRUE(reactor.RunOnce(absl::Milliseconds(2)).ok());
+    }
+  }
+
+  EpollReactor reactor;
+
+ private:
+  void Keep(absl::StatusOr<std::unique_ptr<StreamConnection>> connection,
+            std::unique_ptr<StreamConnection>* slot) {
+    ASSERT_TRUE(connection.ok()) << connection.status();
+    *slot = *std::move(connection);
+  }
+  std::unique_ptr<StreamListener> listener_;
+  std::unique_ptr<StreamConnection> client_;
+  std::unique_ptr<StreamConnection> server_;
+};
+
+// Bytes waiting in the kernel to be read from `transport`'s descriptor.
+int PendingBytes(Transport* transport) {
+  int pending = 0;
+  if (::ioctl(dynamic_cast<Selectable&>(*transport).fileno(), FIONREAD,
+              &pending) != 0) {
+    return -1;
+  }
+  return pending;
+}
+
+bool IsReader(Reactor& reactor, Transport* transport) {
+  std::vector<Selectable*> readers = reactor.GetReaders();
+  return std::find(readers.begin(), readers.end(),
+                   dynamic_cast<Selectable*>(transport)) != readers.end();
+}
+
+// --- Defect 2: PauseProducing() from ConnectionMade() holds -----------------
+//
+// Twisted: test_pauseProducingInConnectionMade (twisted/test/test_tcp.py).
+// We used to start reading after MakeConnection(), undoing the pause; now
+// reading starts first, on every path a connection is made by.
+
+class PauseInConnectionMadeTest : public ::testing::TestWithParam<Kind> {
+ protected:
+  // Both ends write first thing; both paused, nothing may be delivered.
+  void ConnectAndGreet() {
+    client_.set_on_connection_made([this] {
+      dynamic_cast<Producer*>(client_.transport())->PauseProducing();
+      client_.transport()->Write("from client");
+    });
+    server_.set_on_connection_made([this] {
+      dynamic_cast<Producer*>(server_.transport())->PauseProducing();
+      server_.transport()->Write("from server");
+    });
+    pair_.Connect(GetParam(), &client_, &server_);
+  }
+
+  AccumulatingProtocol client_;
+  AccumulatingProtocol server_;
+  ConnectedPair pair_;
+};
+
+TEST_P(PauseInConnectionMadeTest, NoDataUntilResumed) {
+  ConnectAndGreet();
+  EXPECT_FALSE(IsReader(pair_.reactor, client_.transport()));
+  EXPECT_FALSE(IsReader(pair_.reactor, server_.transport()));
+  // Both greetings are in the kernel, ready to be read...
+  ASSERT_TRUE(pair_.RunUntil([&] {
+    return PendingBytes(client_.transport()) == 11 &&
+           PendingBytes(server_.transport()) == 11;
+  }));
+  // ...and a paused transport reads none of it.
+  pair_.Settle();
+  EXPECT_EQ(client_.data(), "");
+  EXPECT_EQ(server_.data(), "");
+  dynamic_cast<Producer*>(server_.transport())->ResumeProducing();
+  ASSERT_TRUE(pair_.RunUntil([&] { return server_.data() == "from client"; }));
+  pair_.Settle();
+  EXPECT_EQ(client_.data(), "");  // Still paused.
+  dynamic_cast<Producer*>(client_.transport())->ResumeProducing();
+  ASSERT_TRUE(pair_.RunUntil([&] { return client_.data() == "from server"; }));
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryCreationPath, PauseInConnectionMadeTest,
+                         ::testing::Values(Kind::kSocketPair, Kind::kPipePair,
+                                           Kind::kTcp, Kind::kUnix),
+                         KindName);
+
+// Adopt() of a descriptor with data already waiting in it.
+TEST_F(StreamConnectionTest, PauseInConnectionMadeHoldsForDataAlreadyThere) {
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+  peer_fd_ = fds[1];
+  ASSERT_EQ(::write(peer_fd_, "early", 5), 5);
+  protocol_.set_on_connection_made([&] {
+    dynamic_cast<Producer*>(protocol_.transport())->PauseProducing();
+  });
+  auto conn = StreamConnection::Adopt(fds[0], &reactor_, &protocol_);
+  ASSERT_TRUE(conn.ok());
+  conn_ = *std::move(conn);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(reactor_.RunOnce(absl::ZeroDuration()).ok());
+  }
+  EXPECT_EQ(protocol_.data(), "");
+  conn_->ResumeProducing();
+  ASSERT_TRUE(RunUntil([&] { return protocol_.data() == "early"; }));
+}
+
+// --- Defect 1: a pull producer is resumed after every drain -----------------
+//
+// Twisted: connectionmixins.py's producer tests and abstract.doWrite (resume
+// on each drain). A write over 8 KiB on an empty buffer goes straight to the
+// kernel; when it took everything, DoWrite() never ran, so the producer was
+// resumed once and never again, and LoseConnection() never completed. 4 KiB
+// writes (buffered) worked; 100 KiB stalled after one resume.
+
+// Writes `chunk` bytes per resume until `total`, then unregisters and loses
+// the connection.
+class PullSender : public Protocol, public Producer {
+ public:
+  PullSender(size_t chunk, size_t total) : chunk_(chunk), total_(total) {}
+  void ConnectionMade() override {
+    ASSERT_TRUE(transport()->RegisterProducer(this, /*streaming=*/false).ok());
+  }
+  void ResumeProducing() override {
+    ++resumes;
+    if (sent >= total_) return;
+    const size_t n = std::min(chunk_, total_ - sent);
+    std::string data(n, '\0');
+    for (size_t i = 0; i < n; ++i) data[i] = PatternByte(sent + i);
+    transport()->Write(data);
+    sent += n;
+    if (sent >= total_) {
+      transport()->UnregisterProducer();
+      transport()->LoseConnection();
+    }
+  }
+  void PauseProducing() override { ADD_FAILURE() << "a pull producer paused"; }
+  void StopProducing() override { ++stops; }
+  void ConnectionLost(const absl::Status& reason) override {
+    this->reason = reason;
+    ++lost_calls;
+  }
+  static char PatternByte(size_t i) {
+    return static_cast<char>(i * 7 + i / 251);
+  }
+
+  size_t sent = 0;
+  int resumes = 0;
+  int stops = 0;
+  int lost_calls = 0;
+  absl::Status reason;
+
+ private:
+  size_t chunk_;
+  size_t total_;
+};
+
+class PullProducerTest : public ::testing::TestWithParam<size_t> {};
+
+TEST_P(PullProducerTest, ResumedAfterEveryDrainAndLoseConnectionCompletes) {
+  const size_t chunk = GetParam();
+  const size_t chunks = std::max<size_t>(8, (2u << 20) / chunk);
+  EpollReactor reactor;
+  PullSender sender(chunk, chunk * chunks);
+  AccumulatingProtocol receiver;
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+  auto server = StreamConnection::Adopt(fds[1], &reactor, &receiver);
+  ASSERT_TRUE(server.ok());
+  auto client = StreamConnection::Adopt(fds[0], &reactor, &sender);
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE(RunReactorUntil(
+      reactor, [&] { return sender.lost_calls > 0 && receiver.closed(); }))
+      << "stalled after " << sender.resumes << " resumes, "
+      << receiver.data().size() << " bytes";
+  EXPECT_EQ(sender.sent, chunk * chunks);
+  // One resume per chunk: at registration, then after each drain.
+  EXPECT_EQ(sender.resumes, static_cast<int>(chunks));
+  EXPECT_TRUE(IsConnectionDone(sender.reason)) << sender.reason;
+  EXPECT_EQ(sender.lost_calls, 1);
+  EXPECT_EQ(sender.stops, 0);  // Unregistered before the close.
+  ASSERT_EQ(receiver.data().size(), chunk * chunks);
+  for (size_t i = 0; i < receiver.data().size(); ++i) {
+    if (receiver.data()[i] != PullSender::PatternByte(i)) {
+      FAIL() << "byte " << i << " differs";
+    }
+  }
+  EXPECT_TRUE(IsConnectionDone(receiver.closed_reason()));
+}
+
+INSTANTIATE_TEST_SUITE_P(Chunks, PullProducerTest,
+                         ::testing::Values(4 << 10, 64 << 10, 100 << 10,
+                                           1 << 20),
+                         [](const ::testing::TestParamInfo<size_t>& info) {
+                           return absl::StrCat(info.param / 1024, "KiB");
+                         });
+
+// --- Half-close over every stream kind -------------------------------------
+//
+// Ports of Twisted's half-close tests (twisted/test/test_tcp.py HalfClose*,
+// twisted/internet/test/test_tcp.py test_doubleHalfClose), run over TCP,
+// UNIX, a socketpair and a pipe pair. One difference, pinned by DESIGN.md:
+// once both directions are closed the connection ends by itself and
+// ConnectionLost() follows (Twisted leaves that to the protocol).
+
+// Records what a half-closeable protocol hears, in order (Twisted's
+// MyHCProtocol).
+class HalfCloseRecorder : public HalfCloseableProtocol {
+ public:
+  void ConnectionMade() override {
+    events.push_back("made");
+    if (on_made) on_made();
+  }
+  void DataReceived(std::string_view data) override { this->data += data; }
+  void ReadConnectionLost() override {
+    events.push_back("read-lost");
+    if (on_read_lost) on_read_lost();
+  }
+  void WriteConnectionLost() override {
+    events.push_back("write-lost");
+    if (on_write_lost) on_write_lost();
+  }
+  void ConnectionLost(const absl::Status& reason) override {
+    events.push_back("lost");
+    this->reason = reason;
+    ++lost_calls;
+  }
+  bool read_lost() const { return Saw("read-lost"); }
+  bool write_lost() const { return Saw("write-lost"); }
+  bool closed() const { return lost_calls > 0; }
+  HalfCloseableTransport* half() const {
+    return dynamic_cast<HalfCloseableTransport*>(transport());
+  }
+
+  std::vector<std::string> events;
+  std::string data;
+  absl::Status reason;
+  int lost_calls = 0;
+  std::function<void()> on_made, on_read_lost, on_write_lost;
+
+ private:
+  bool Saw(std::string_view event) const {
+    return std::find(events.begin(), events.end(), event) != events.end();
+  }
+};
+
+class HalfCloseTest : public ::testing::TestWithParam<Kind> {
+ protected:
+  void Connect(Protocol* client, Protocol* server) {
+    pair_.Connect(GetParam(), client, server);
+  }
+  bool RunUntil(absl::FunctionRef<bool()> done) { return pair_.RunUntil(done); }
+
+  HalfCloseRecorder client_;
+  HalfCloseRecorder server_;
+  ConnectedPair pair_;
+};
+
+TEST_P(HalfCloseTest, EveryStreamConnectionIsAHalfCloseableTransport) {
+  Connect(&client_, &server_);
+  EXPECT_NE(client_.half(), nullptr);
+  EXPECT_NE(server_.half(), nullptr);
+}
+
+// Twisted: HalfCloseTests.testCloseWriteCloser.
+TEST_P(HalfCloseTest, CloseWriteCloser) {
+  Connect(&client_, &server_);
+  client_.transport()->Write("hello");
+  client_.half()->LoseWriteConnection();
+  ASSERT_TRUE(RunUntil([&] { return client_.write_lost(); }));
+  EXPECT_FALSE(client_.closed());
+  EXPECT_FALSE(client_.read_lost());
+  ASSERT_TRUE(RunUntil([&] { return server_.read_lost(); }));
+  // Writes after our write side closed are dropped silently.
+  client_.transport()->Write(" world");
+  client_.transport()->Write("lalala fooled you");
+  EXPECT_EQ(
+      dynamic_cast<StreamConnection&>(*client_.transport()).buffered_bytes(),
+      0u);
+  pair_.Settle();
+  EXPECT_EQ(server_.data, "hello");
+  EXPECT_FALSE(server_.closed());
+  EXPECT_THAT(client_.events, ElementsAre("made", "write-lost"));
+  EXPECT_THAT(server_.events, ElementsAre("made", "read-lost"));
+  // Twisted's tearDown: each side closes explicitly, each hears it once.
+  client_.transport()->LoseConnection();
+  EXPECT_EQ(client_.lost_calls, 1);  // The write side was closed: at once.
+  server_.transport()->LoseConnection();
+  ASSERT_TRUE(RunUntil([&] { return server_.closed(); }));
+  pair_.Settle();
+  EXPECT_EQ(client_.lost_calls, 1);
+  EXPECT_EQ(server_.lost_calls, 1);
+  EXPECT_TRUE(IsConnectionDone(client_.reason)) << client_.reason;
+  EXPECT_TRUE(IsConnectionDone(server_.reason)) << server_.reason;
+}
+
+// Twisted: HalfCloseTests.testWriteCloseNotification.
+TEST_P(HalfCloseTest, WriteCloseNotification) {
+  Connect(&client_, &server_);
+  server_.half()->LoseWriteConnection();
+  ASSERT_TRUE(
+      RunUntil([&] { return server_.write_lost() && client_.read_lost(); }));
+  EXPECT_FALSE(server_.read_lost());
+  EXPECT_FALSE(client_.write_lost());
+  EXPECT_FALSE(server_.closed());
+  EXPECT_FALSE(client_.closed());
+}
+
+// Issue 9: writing after the read side closed still arrives.
+TEST_P(HalfCloseTest, WritingAfterThePeersEofStillArrives) {
+  Connect(&client_, &server_);
+  server_.on_read_lost = [&] {
+    server_.transport()->Write("still ");
+    server_.transport()->Write("here");
+  };
+  client_.transport()->Write("request");
+  client_.half()->LoseWriteConnection();
+  ASSERT_TRUE(RunUntil([&] { return client_.data == "still here"; }));
+  EXPECT_EQ(server_.data, "request");
+  EXPECT_FALSE(client_.closed());
+  EXPECT_FALSE(server_.closed());
+  // The peer is done: resuming does not start reading again.
+  dynamic_cast<Producer*>(server_.transport())->ResumeProducing();
+  EXPECT_FALSE(IsReader(pair_.reactor, server_.transport()));
+}
+
+// Both directions done → the connection ends, ConnectionLost exactly once,
+// on each side, after both half-close notifications.
+TEST_P(HalfCloseTest, BothDirectionsClosedEndTheConnectionOnce) {
+  Connect(&client_, &server_);
+  server_.on_read_lost = [&] {
+    server_.transport()->Write("answer");
+    server_.half()->LoseWriteConnection();
+  };
+  client_.transport()->Write("question");
+  client_.half()->LoseWriteConnection();
+  ASSERT_TRUE(RunUntil([&] { return client_.closed() && server_.closed(); }));
+  pair_.Settle();
+  EXPECT_EQ(server_.data, "question");
+  EXPECT_EQ(client_.data, "answer");
+  EXPECT_THAT(client_.events,
+              ElementsAre("made", "write-lost", "read-lost", "lost"));
+  EXPECT_THAT(server_.events,
+              ElementsAre("made", "read-lost", "write-lost", "lost"));
+  EXPECT_TRUE(IsConnectionDone(client_.reason)) << client_.reason;
+  EXPECT_TRUE(IsConnectionDone(server_.reason)) << server_.reason;
+}
+
+// Twisted: test_doubleHalfClose. The peer closes; we half-close in
+// ReadConnectionLost() and close in WriteConnectionLost().
+TEST_P(HalfCloseTest, DoubleHalfClose) {
+  server_.on_read_lost = [&] { server_.half()->LoseWriteConnection(); };
+  server_.on_write_lost = [&] { server_.transport()->LoseConnection(); };
+  AccumulatingProtocol client;
+  client.set_on_connection_made([&] { client.transport()->LoseConnection(); });
+  Connect(&client, &server_);
+  ASSERT_TRUE(RunUntil([&] { return client.closed() && server_.closed(); }));
+  pair_.Settle();
+  EXPECT_THAT(server_.events,
+              ElementsAre("made", "read-lost", "write-lost", "lost"));
+  EXPECT_EQ(client.connection_lost_calls(), 1);
+  EXPECT_TRUE(IsConnectionDone(server_.reason)) << server_.reason;
+}
+
+// Twisted: HalfCloseNoNotificationAndShutdownExceptionTests.testNoNotification.
+// A plain protocol hears EOF as the end of the connection.
+TEST_P(HalfCloseTest, PlainProtocolsHearTheEndOnEof) {
+  AccumulatingProtocol client, server;
+  Connect(&client, &server);
+  client.transport()->Write("hello");
+  dynamic_cast<HalfCloseableTransport&>(*client.transport())
+      .LoseWriteConnection();
+  ASSERT_TRUE(RunUntil([&] { return server.closed() && client.closed(); }));
+  pair_.Settle();
+  EXPECT_EQ(server.data(), "hello");
+  EXPECT_TRUE(IsConnectionDone(server.closed_reason()))
+      << server.closed_reason();
+  EXPECT_TRUE(IsConnectionDone(client.closed_reason()))
+      << client.closed_reason();
+  EXPECT_EQ(server.connection_lost_calls(), 1);
+  EXPECT_EQ(client.connection_lost_calls(), 1);
+}
+
+// Twisted: HalfCloseNoNotificationAndShutdownExceptionTests
+// .testShutdownException. Half-closing after the peer closed is harmless.
+TEST_P(HalfCloseTest, LoseWriteConnectionAfterThePeerClosed) {
+  AccumulatingProtocol client, server;
+  Connect(&client, &server);
+  server.transport()->LoseConnection();
+  client.transport()->Write("X");
+  dynamic_cast<HalfCloseableTransport&>(*client.transport())
+      .LoseWriteConnection();
+  ASSERT_TRUE(RunUntil([&] { return server.closed() && client.closed(); }));
+  pair_.Settle();
+  EXPECT_EQ(server.connection_lost_calls(), 1);
+  EXPECT_EQ(client.connection_lost_calls(), 1);
+}
+
+// Twisted: HalfCloseBuggyApplicationTests.test_readNotificationRaises. A
+// ReadConnectionLost() that throws ends the connection completely, once.
+TEST_P(HalfCloseTest, ReadNotificationThatThrowsEndsTheConnection) {
+  server_.on_read_lost = [] {
+    throw std::runtime_error("ONO I AM BUGGY CODE");
+  };
+  Connect(&client_, &server_);
+  client_.half()->LoseWriteConnection();
+  ASSERT_TRUE(RunUntil([&] { return server_.closed() && client_.closed(); }));
+  pair_.Settle();
+  EXPECT_THAT(std::string(server_.reason.message()),
+              ::testing::HasSubstr("ONO I AM BUGGY CODE"));
+  EXPECT_EQ(server_.lost_calls, 1);
+  EXPECT_EQ(client_.lost_calls, 1);
+}
+
+// Twisted: HalfCloseBuggyApplicationTests.test_writeNotificationRaises.
+TEST_P(HalfCloseTest, WriteNotificationThatThrowsEndsTheConnection) {
+  client_.on_write_lost = [] {
+    throw std::runtime_error("ONO I AM BUGGY CODE");
+  };
+  Connect(&client_, &server_);
+  client_.half()->LoseWriteConnection();
+  ASSERT_TRUE(RunUntil([&] { return client_.closed(); }));
+  EXPECT_THAT(std::string(client_.reason.message()),
+              ::testing::HasSubstr("ONO I AM BUGGY CODE"));
+  // The server saw the EOF; its own side is still open until it closes.
+  ASSERT_TRUE(RunUntil([&] { return server_.read_lost(); }));
+  server_.transport()->LoseConnection();
+  ASSERT_TRUE(RunUntil([&] { return server_.closed(); }));
+  pair_.Settle();
+  EXPECT_EQ(client_.lost_calls, 1);
+  EXPECT_EQ(server_.lost_calls, 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryStream, HalfCloseTest,
+                         ::testing::Values(Kind::kSocketPair, Kind::kPipePair,
+                                           Kind::kTcp, Kind::kUnix),
+                         KindName);
 
 }  // namespace
 }  // namespace standin
