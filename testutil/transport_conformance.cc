@@ -1,5 +1,6 @@
 #include "standin/testutil/transport_conformance.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -13,9 +14,17 @@ namespace standin::testutil {
 // Instantiated by each transport's own test; none here.
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(TransportConformanceTest);
 
-std::string TransportHarnessName(
-    const ::testing::TestParamInfo<TransportHarnessFactory>& info) {
-  return info.param.name;
+void TransportHarness::LoseWriteConnection(Transport* transport) {
+  auto* half = dynamic_cast<HalfCloseableTransport*>(transport);
+  if (half == nullptr) {
+    ADD_FAILURE() << "the transport is not a HalfCloseableTransport";
+    return;
+  }
+  half->LoseWriteConnection();
+}
+
+size_t TransportHarness::BufferSize(Transport* /*transport*/) {
+  return 64 * 1024;
 }
 
 namespace {
@@ -52,14 +61,17 @@ class TickingProducer : public Producer {
   void Tick() {
     if (paused || stops > 0 || sent >= total_) return;
     size_t n = std::min(chunk_, total_ - sent);
-    transport_->Write(Pattern(n, sent));
+    std::string chunk = Pattern(n, sent);
     sent += n;
+    transport_->Write(chunk);
+    if (paused) ++pauses_inside_write;
   }
   bool finished() const { return sent >= total_; }
 
   bool pull = false;
   bool paused = false;
   int pauses = 0;
+  int pauses_inside_write = 0;  // PauseProducing() from inside our Write().
   int resumes = 0;
   int stops = 0;
   size_t sent = 0;
@@ -72,16 +84,18 @@ class TickingProducer : public Producer {
 
 }  // namespace
 
-void TransportConformanceTest::ConnectBoth() {
-  harness_->Connect(&client_, &server_);
-  ASSERT_TRUE(client_.made());
-  ASSERT_TRUE(server_.made());
-  ASSERT_NE(client(), nullptr);
-  ASSERT_NE(server(), nullptr);
+void TransportConformanceTest::Connect(Protocol* client, Protocol* server) {
+  client_side_ = client;
+  server_side_ = server;
+  harness_->Connect(client, server);
+  ASSERT_NE(this->client(), nullptr);
+  ASSERT_NE(this->server(), nullptr);
 }
 
 TEST_P(TransportConformanceTest, BothSidesAreConnected) {
   ConnectBoth();
+  EXPECT_TRUE(client_.made());
+  EXPECT_TRUE(server_.made());
   EXPECT_EQ(client_.connection_lost_calls(), 0);
   EXPECT_EQ(server_.connection_lost_calls(), 0);
 }
@@ -444,6 +458,311 @@ TEST_P(TransportConformanceTest, SecondProducerIsRefused) {
   ASSERT_TRUE(client()->RegisterProducer(&first, true).ok());
   absl::Status status = client()->RegisterProducer(&second, true);
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  client()->UnregisterProducer();
+}
+
+// --- Half-close (Twisted: test_tcp.py's HalfCloseTests and friends) --------
+
+TEST_P(TransportConformanceTest, EveryStreamTransportIsHalfCloseable) {
+  ConnectBoth();
+  EXPECT_NE(dynamic_cast<HalfCloseableTransport*>(client()), nullptr);
+  EXPECT_NE(dynamic_cast<HalfCloseableTransport*>(server()), nullptr);
+}
+
+TEST_P(TransportConformanceTest, EofIsReadConnectionLostForAHalfCloseable) {
+  Connect(&client_, &half_server_);
+  client()->Write("request");
+  LoseWriteConnection(client());
+  ASSERT_TRUE(harness_->RunUntil(
+      [&] { return half_server_.read_connection_lost_calls() > 0; }));
+  harness_->Settle();
+  EXPECT_EQ(half_server_.data(), "request");
+  EXPECT_EQ(half_server_.read_connection_lost_calls(), 1);
+  EXPECT_EQ(half_server_.write_connection_lost_calls(), 0);
+  // Only the reading direction ended: the connection is still up.
+  EXPECT_FALSE(half_server_.closed()) << half_server_.closed_reason();
+  EXPECT_FALSE(client_.closed()) << client_.closed_reason();
+}
+
+// Twisted: testNoNotification.
+TEST_P(TransportConformanceTest, EofIsConnectionDoneForAPlainProtocol) {
+  Connect(&half_client_, &server_);
+  client()->Write("request");
+  LoseWriteConnection(client());
+  ASSERT_TRUE(harness_->RunUntil([&] { return server_.closed(); }));
+  EXPECT_EQ(server_.data(), "request");
+  EXPECT_TRUE(IsConnectionDone(server_.closed_reason()))
+      << server_.closed_reason();
+  // The server's end closed, so the client reads EOF too; its write side is
+  // shut already, so that is the end of its connection.
+  ASSERT_TRUE(harness_->RunUntil([&] { return half_client_.closed(); }));
+  harness_->Settle();
+  EXPECT_EQ(server_.connection_lost_calls(), 1);
+  EXPECT_EQ(half_client_.write_connection_lost_calls(), 1);
+  EXPECT_EQ(half_client_.read_connection_lost_calls(), 1);
+  EXPECT_TRUE(half_client_.read_lost_before_connection_lost());
+  EXPECT_EQ(half_client_.connection_lost_calls(), 1);
+  EXPECT_TRUE(IsConnectionDone(half_client_.closed_reason()))
+      << half_client_.closed_reason();
+}
+
+TEST_P(TransportConformanceTest, WritingAfterTheReadSideClosedStillArrives) {
+  Connect(&client_, &half_server_);
+  half_server_.set_on_read_connection_lost(
+      [&] { server()->Write("answer, after EOF"); });
+  client()->Write("question");
+  LoseWriteConnection(client());
+  ASSERT_TRUE(harness_->RunUntil([&] {
+    return client_.data() == "answer, after EOF";
+  })) << client_.data();
+  server()->Write(" and more");
+  ASSERT_TRUE(harness_->RunUntil([&] {
+    return client_.data() == "answer, after EOF and more";
+  })) << client_.data();
+  EXPECT_FALSE(client_.closed());
+  EXPECT_FALSE(half_server_.closed());
+  server()->LoseConnection();
+  ASSERT_TRUE(harness_->RunUntil(
+      [&] { return client_.closed() && half_server_.closed(); }));
+  harness_->Settle();
+  EXPECT_EQ(half_server_.data(), "question");
+  EXPECT_EQ(client_.connection_lost_calls(), 1);
+  EXPECT_EQ(half_server_.connection_lost_calls(), 1);
+  EXPECT_TRUE(IsConnectionDone(client_.closed_reason()));
+  EXPECT_TRUE(IsConnectionDone(half_server_.closed_reason()));
+}
+
+// Twisted: testCloseWriteCloser.
+TEST_P(TransportConformanceTest, LoseWriteConnectionFlushesThenShutsWriting) {
+  Connect(&half_client_, &half_server_);
+  const std::string payload = Pattern(300000);
+  client()->Write(payload);
+  LoseWriteConnection(client());
+  EXPECT_EQ(half_client_.write_connection_lost_calls(), 0)
+      << "never inside the call: the buffer is flushed first";
+  ASSERT_TRUE(harness_->RunUntil([&] {
+    return half_client_.write_connection_lost_calls() > 0 &&
+           half_server_.read_connection_lost_calls() > 0;
+  }));
+  EXPECT_EQ(half_server_.data().size(), payload.size());
+  EXPECT_TRUE(half_server_.data() == payload);
+  // The write side is shut: later writes go nowhere.
+  client()->Write("dropped");
+  // Reading goes on on the half-closed side.
+  server()->Write("reply");
+  ASSERT_TRUE(
+      harness_->RunUntil([&] { return half_client_.data() == "reply"; }));
+  harness_->Settle();
+  EXPECT_EQ(half_server_.data().size(), payload.size());
+  EXPECT_EQ(half_client_.write_connection_lost_calls(), 1);
+  EXPECT_EQ(half_client_.read_connection_lost_calls(), 0);
+  EXPECT_EQ(half_server_.read_connection_lost_calls(), 1);
+  EXPECT_EQ(half_server_.write_connection_lost_calls(), 0);
+  EXPECT_FALSE(half_client_.closed()) << half_client_.closed_reason();
+  EXPECT_FALSE(half_server_.closed()) << half_server_.closed_reason();
+}
+
+// Each side ends one direction, in the opposite order: the client shuts its
+// writing first, the server reads EOF first. Both then close, once.
+TEST_P(TransportConformanceTest, BothHalvesDoneEndTheConnectionOnce) {
+  Connect(&half_client_, &half_server_);
+  half_server_.set_on_read_connection_lost([&] {
+    server()->Write("response");
+    LoseWriteConnection(server());
+  });
+  client()->Write("request");
+  LoseWriteConnection(client());
+  ASSERT_TRUE(harness_->RunUntil(
+      [&] { return half_client_.closed() && half_server_.closed(); }));
+  harness_->Settle();
+  EXPECT_EQ(half_server_.data(), "request");
+  EXPECT_EQ(half_client_.data(), "response");
+  for (const HalfCloseableAccumulatingProtocol* side :
+       {&half_client_, &half_server_}) {
+    EXPECT_EQ(side->read_connection_lost_calls(), 1);
+    EXPECT_EQ(side->write_connection_lost_calls(), 1);
+    EXPECT_TRUE(side->read_lost_before_connection_lost());
+    EXPECT_EQ(side->connection_lost_calls(), 1);
+    EXPECT_TRUE(IsConnectionDone(side->closed_reason()))
+        << side->closed_reason();
+  }
+}
+
+TEST_P(TransportConformanceTest, LoseConnectionAfterReadConnectionLost) {
+  Connect(&client_, &half_server_);
+  half_server_.set_on_read_connection_lost([&] {
+    server()->Write("bye");
+    server()->LoseConnection();
+  });
+  LoseWriteConnection(client());
+  ASSERT_TRUE(harness_->RunUntil(
+      [&] { return client_.closed() && half_server_.closed(); }));
+  harness_->Settle();
+  EXPECT_EQ(client_.data(), "bye");
+  EXPECT_EQ(client_.connection_lost_calls(), 1);
+  EXPECT_EQ(half_server_.connection_lost_calls(), 1);
+  EXPECT_EQ(half_server_.read_connection_lost_calls(), 1);
+  EXPECT_TRUE(IsConnectionDone(client_.closed_reason()));
+  EXPECT_TRUE(IsConnectionDone(half_server_.closed_reason()));
+}
+
+// Twisted: testShutdownException. Half-closing towards a peer that is gone
+// passes silently; the connection still ends, once.
+TEST_P(TransportConformanceTest, LoseWriteConnectionAfterThePeerClosed) {
+  ConnectBoth();
+  server()->LoseConnection();
+  client()->Write("X");
+  LoseWriteConnection(client());
+  ASSERT_TRUE(harness_->RunUntil([&] { return BothLost(); }));
+  harness_->Settle();
+  EXPECT_EQ(client_.connection_lost_calls(), 1);
+  EXPECT_EQ(server_.connection_lost_calls(), 1);
+  EXPECT_TRUE(IsConnectionDone(server_.closed_reason()));
+  EXPECT_TRUE(IsConnectionDone(client_.closed_reason()) ||
+              IsConnectionLost(client_.closed_reason()))
+      << client_.closed_reason();
+}
+
+// --- The producer contract (Twisted: connectionmixins.py) ------------------
+
+// Pauses reading from inside ConnectionMade(), before the transport has
+// read anything: nothing arrives until ResumeProducing() (Twisted's
+// test_tcp.py regression test for pausing in connectionMade).
+TEST_P(TransportConformanceTest, PauseProducingFromConnectionMadeHoldsData) {
+  server_.set_on_connection_made([&] {
+    harness_->AsProducer(server_.transport())->PauseProducing();
+    server_.transport()->Write("greeting");
+  });
+  client_.set_on_connection_made([&] {
+    harness_->AsProducer(client_.transport())->PauseProducing();
+    client_.transport()->Write("early");
+  });
+  ConnectBoth();
+  client()->Write(" and later");
+  harness_->Settle();
+  EXPECT_EQ(server_.data(), "");
+  EXPECT_EQ(client_.data(), "");
+  harness_->AsProducer(server())->ResumeProducing();
+  ASSERT_TRUE(harness_->RunUntil([&] {
+    return server_.data() == "early and later";
+  })) << server_.data();
+  harness_->Settle();
+  EXPECT_EQ(client_.data(), "");
+  harness_->AsProducer(client())->ResumeProducing();
+  ASSERT_TRUE(harness_->RunUntil([&] { return client_.data() == "greeting"; }));
+}
+
+// A pull producer writes one chunk per ResumeProducing(); the transport must
+// resume it each time its buffer drains, however the bytes left (buffered
+// and flushed, or handed to the kernel at once), until it is done.
+void TransportConformanceTest::PullProducerIsResumedAfterEachDrain(size_t chunk,
+                                                                   int chunks) {
+  ConnectBoth();
+  const size_t total = chunk * chunks;
+  TickingProducer producer(client(), chunk, total);
+  producer.pull = true;
+  ASSERT_TRUE(client()->RegisterProducer(&producer, /*streaming=*/false).ok());
+  ASSERT_TRUE(harness_->RunUntil([&] {
+    return server_.data().size() >= total;
+  })) << "resumed "
+      << producer.resumes << " times, wrote " << producer.sent << " of "
+      << total << " bytes, " << server_.data().size() << " arrived";
+  harness_->Settle();
+  EXPECT_EQ(server_.data().size(), total);
+  EXPECT_TRUE(server_.data() == Pattern(total));
+  // Once per drain: at registration, then after each chunk drained (the
+  // last resume finds nothing more to write).
+  EXPECT_EQ(producer.resumes, chunks + 1);
+  EXPECT_EQ(producer.pauses, 0);
+  client()->UnregisterProducer();
+  client()->LoseConnection();
+  ASSERT_TRUE(harness_->RunUntil([&] { return BothLost(); }));
+  EXPECT_TRUE(IsConnectionDone(server_.closed_reason()));
+  EXPECT_TRUE(IsConnectionDone(client_.closed_reason()));
+}
+
+TEST_P(TransportConformanceTest, PullProducerResumedAfterEachDrain4KiB) {
+  PullProducerIsResumedAfterEachDrain(4 * 1024, 64);
+}
+
+TEST_P(TransportConformanceTest, PullProducerResumedAfterEachDrain64KiB) {
+  PullProducerIsResumedAfterEachDrain(64 * 1024, 16);
+}
+
+TEST_P(TransportConformanceTest, PullProducerResumedAfterEachDrain1MiB) {
+  PullProducerIsResumedAfterEachDrain(1024 * 1024, 4);
+}
+
+// FileDescriptor's mark: a push producer is paused from inside the Write()
+// that takes the buffer over buffer_size(), never at or below it, and
+// resumed once the buffer drains (here into the kernel: the reader is
+// paused, but the socket buffer has room).
+TEST_P(TransportConformanceTest, PushProducerPausedAboveBufferSizeResumed) {
+  ConnectBoth();
+  const size_t mark = harness_->BufferSize(client());
+  constexpr size_t kChunk = 4 * 1024;  // Small writes are always buffered.
+  TickingProducer producer(client(), kChunk, 64 << 20);
+  ASSERT_TRUE(client()->RegisterProducer(&producer, /*streaming=*/true).ok());
+  harness_->AsProducer(server())->PauseProducing();
+  // Without a turn of the event loop nothing leaves the buffer, so after
+  // these writes exactly `sent` bytes are buffered.
+  while (producer.sent + kChunk <= mark) producer.Tick();
+  EXPECT_EQ(producer.pauses, 0) << "paused with " << producer.sent
+                                << " bytes buffered, buffer_size() is " << mark;
+  producer.Tick();
+  EXPECT_GT(producer.sent, mark);
+  EXPECT_EQ(producer.pauses, 1) << producer.sent << " bytes buffered";
+  EXPECT_EQ(producer.pauses_inside_write, 1);
+  ASSERT_TRUE(harness_->RunUntil([&] { return producer.resumes > 0; }));
+  EXPECT_EQ(producer.resumes, 1);
+  EXPECT_EQ(producer.pauses, 1);
+  EXPECT_FALSE(producer.paused);
+  // It writes on; the reader resumes and gets every byte, in order.
+  for (int i = 0; i < 4; ++i) producer.Tick();
+  const size_t sent = producer.sent;
+  harness_->AsProducer(server())->ResumeProducing();
+  ASSERT_TRUE(
+      harness_->RunUntil([&] { return server_.data().size() >= sent; }));
+  EXPECT_TRUE(server_.data() == Pattern(sent));
+  client()->UnregisterProducer();
+}
+
+// Twisted: a registered pull producer keeps the connection open after
+// LoseConnection() (it is resumed on each drain); unregistering it lets the
+// close complete, without stopping it.
+TEST_P(TransportConformanceTest, LoseConnectionCompletesAfterUnregister) {
+  ConnectBoth();
+  constexpr size_t kChunk = 4 * 1024;
+  constexpr size_t kTotal = 16 * kChunk;
+  TickingProducer producer(client(), kChunk, kTotal);
+  producer.pull = true;
+  ASSERT_TRUE(client()->RegisterProducer(&producer, /*streaming=*/false).ok());
+  client()->LoseConnection();
+  ASSERT_TRUE(
+      harness_->RunUntil([&] { return server_.data().size() >= kTotal; }));
+  harness_->Settle();
+  EXPECT_FALSE(client_.closed()) << client_.closed_reason();
+  EXPECT_FALSE(server_.closed()) << server_.closed_reason();
+  client()->UnregisterProducer();
+  ASSERT_TRUE(harness_->RunUntil([&] { return BothLost(); }));
+  EXPECT_TRUE(server_.data() == Pattern(kTotal));
+  EXPECT_TRUE(IsConnectionDone(client_.closed_reason()));
+  EXPECT_TRUE(IsConnectionDone(server_.closed_reason()));
+  EXPECT_EQ(producer.stops, 0);
+}
+
+// Twisted: a push producer that is not paused does not hold the close up;
+// the transport stops it when the connection ends.
+TEST_P(TransportConformanceTest, LoseConnectionStopsARunningPushProducer) {
+  ConnectBoth();
+  TickingProducer producer(client(), 1000, 1000);
+  ASSERT_TRUE(client()->RegisterProducer(&producer, /*streaming=*/true).ok());
+  producer.Tick();
+  client()->LoseConnection();
+  ASSERT_TRUE(harness_->RunUntil([&] { return BothLost(); }));
+  EXPECT_TRUE(server_.data() == Pattern(1000));
+  EXPECT_EQ(producer.stops, 1);
+  EXPECT_TRUE(IsConnectionDone(client_.closed_reason()));
   client()->UnregisterProducer();
 }
 
