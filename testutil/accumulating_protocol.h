@@ -110,15 +110,8 @@ class AccumulatingProtocol : public BasicAccumulatingProtocol<Protocol> {};
 class HalfCloseableAccumulatingProtocol
     : public BasicAccumulatingProtocol<HalfCloseableProtocol> {
  public:
-  void ReadConnectionLost() override {
-    ++read_connection_lost_calls_;
-    read_lost_before_connection_lost_ = !closed();
-    if (on_read_connection_lost_) on_read_connection_lost_();
-  }
-  void WriteConnectionLost() override {
-    ++write_connection_lost_calls_;
-    if (on_write_connection_lost_) on_write_connection_lost_();
-  }
+  void ReadConnectionLost() override;
+  void WriteConnectionLost() override;
 
   // Each must be called at most once per connection; tests assert it.
   int read_connection_lost_calls() const { return read_connection_lost_calls_; }

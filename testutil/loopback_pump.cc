@@ -14,7 +14,8 @@ namespace {
 
 // Misuse of the double by the code under test: fail loudly, with the same
 // words as StringTransport so one death-test pattern fits both.
-[[noreturn]] void Die(const char* message) {
+void DieUnless(bool ok, const char* message) {
+  if (ok) return;
   std::fprintf(stderr, "standin::LoopbackTransport misuse: %s\n", message);
   std::fflush(stderr);
   std::abort();
@@ -170,13 +171,14 @@ void LoopbackTransport::AbortConnection() {
 
 absl::Status LoopbackTransport::RegisterProducer(Producer* producer,
                                                  bool streaming) {
+  // A status, not a death: Consumer's contract (FileDescriptor's too).
   if (producer_ != nullptr) {
     return absl::FailedPreconditionError("Cannot register two producers");
   }
   Record(Event::Kind::kRegisterProducer, streaming);
-  producer_ = producer;
-  streaming_ = streaming;
   producer_paused_ = false;
+  streaming_ = streaming;
+  producer_ = producer;
   if (disconnected_) {
     producer->StopProducing();
   } else if (!streaming) {
@@ -186,9 +188,8 @@ absl::Status LoopbackTransport::RegisterProducer(Producer* producer,
 }
 
 void LoopbackTransport::UnregisterProducer() {
-  if (producer_ == nullptr) {
-    Die("Cannot unregister a producer unless one is registered");
-  }
+  DieUnless(producer_ != nullptr,
+            "Cannot unregister a producer unless one is registered");
   Record(Event::Kind::kUnregisterProducer);
   producer_ = nullptr;
   streaming_ = false;
@@ -197,25 +198,22 @@ void LoopbackTransport::UnregisterProducer() {
   if (connected_ && disconnecting_ && !aborting_) writing_ = true;
 }
 
-void LoopbackTransport::CheckReadingChange() const {
-  if (disconnecting_ && !lenient_) {
-    Die("Cannot resume producing after loseConnection");
-  }
-  if (producer_state_ == ProducerState::kStopped) {
-    Die("Cannot resume a stopped producer");
-  }
-}
-
 void LoopbackTransport::PauseProducing() {
-  CheckReadingChange();
-  Record(Event::Kind::kPauseProducing);
-  producer_state_ = ProducerState::kPaused;
+  ChangeReading(Event::Kind::kPauseProducing, ProducerState::kPaused);
 }
 
 void LoopbackTransport::ResumeProducing() {
-  CheckReadingChange();
-  Record(Event::Kind::kResumeProducing);
-  producer_state_ = ProducerState::kProducing;
+  ChangeReading(Event::Kind::kResumeProducing, ProducerState::kProducing);
+}
+
+void LoopbackTransport::ChangeReading(Event::Kind call, ProducerState to) {
+  // StringTransport's rules.
+  DieUnless(!disconnecting_ || lenient_,
+            "Cannot resume producing after loseConnection");
+  DieUnless(producer_state_ != ProducerState::kStopped,
+            "Cannot resume a stopped producer");
+  Record(call);
+  producer_state_ = to;
 }
 
 void LoopbackTransport::StopProducing() {

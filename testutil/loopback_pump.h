@@ -207,7 +207,8 @@ class LoopbackTransport : public virtual HalfCloseableTransport,
   void Record(Event::Kind kind, bool streaming = false);
   bool Writable() const;
   void MaybePauseProducer();
-  void CheckReadingChange() const;
+  // Pause/ResumeProducing(): dies on misuse, records `call`, sets `to`.
+  void ChangeReading(Event::Kind call, ProducerState to);
   // LoseConnection() without recording it (StopProducing()).
   void BeginClose();
   // Whether this end reads what arrives now.

@@ -110,6 +110,43 @@ class TransportConformanceTest : public ConformanceTest<TransportHarness> {
   // The pull-producer case, for writes of `chunk` bytes.
   void PullProducerIsResumedAfterEachDrain(size_t chunk, int chunks);
 
+  // Bytes that reveal reordering, loss or duplication: position-dependent.
+  static std::string Pattern(size_t size, size_t seed = 0);
+
+  // A producer of Pattern() bytes, `chunk` at a time up to `total`, that
+  // counts what the transport tells it. A pull producer writes a chunk on
+  // each ResumeProducing(); a push producer on each Tick() while not paused.
+  class TickingProducer : public Producer {
+   public:
+    enum Kind { kPush, kPull };
+    TickingProducer(Transport* transport, Kind kind, size_t chunk, size_t total)
+        : kind(kind), transport_(transport), chunk_(chunk), total_(total) {}
+
+    // Registers with the transport (streaming for kPush); false if refused.
+    bool Register() {
+      return transport_->RegisterProducer(this, kind == kPush).ok();
+    }
+    void PauseProducing() override;
+    void ResumeProducing() override;
+    void StopProducing() override { ++stops; }
+    // Writes the next chunk unless paused, stopped or finished.
+    void Tick();
+    bool finished() const { return sent >= total_; }
+
+    const Kind kind;
+    bool paused = false;
+    int pauses = 0;
+    int pauses_inside_write = 0;  // PauseProducing() from inside our Write().
+    int resumes = 0;
+    int stops = 0;
+    size_t sent = 0;
+
+   private:
+    Transport* transport_;
+    size_t chunk_;
+    size_t total_;
+  };
+
   AccumulatingProtocol client_;
   AccumulatingProtocol server_;
   HalfCloseableAccumulatingProtocol half_client_;
