@@ -23,6 +23,8 @@ namespace standin {
 namespace {
 
 using testutil::ChildScript;
+using testutil::ProcessHarness;
+using testutil::ProcessHarnessFactory;
 using testutil::ProcessRecorder;
 
 int CountOpenFds() {
@@ -36,10 +38,10 @@ int CountOpenFds() {
 
 // The scripted child: each Step() performs the script's next action, if it
 // has one given what the parent did so far.
-class FakeHarness {
+class FakeHarness : public ProcessHarness {
  public:
   ProcessTransport* Start(ProcessRecorder* recorder,
-                          const ChildScript& script) {
+                          const ChildScript& script) override {
     FakeProcessTransport::Options options;
     if (script.kind == ChildScript::Kind::kWriteExtraFd) {
       options.child_fds[3] = ChildFdKind::kFromChild;
@@ -51,7 +53,15 @@ class FakeHarness {
     return children_.back().fake.get();
   }
 
-  void RunUntil(const std::function<bool()>& done) {
+  void Settle() override {
+    while (true) {
+      bool progressed = false;
+      for (Child& child : children_) progressed |= Step(child);
+      if (!progressed) return;
+    }
+  }
+
+  void RunUntil(const std::function<bool()>& done) override {
     while (!done()) {
       bool progressed = false;
       for (Child& child : children_) progressed |= Step(child);
@@ -126,10 +136,10 @@ class FakeHarness {
 // Waits are for reactor events only; the 30 s deadline is a failsafe
 // against a hung test, never a synchronisation.
 template <Process::Reaping kReaping>
-class RealHarness {
+class RealHarness : public ProcessHarness {
  public:
   RealHarness() = default;
-  ~RealHarness() {
+  ~RealHarness() override {
     children_.clear();
     int status;
     EXPECT_EQ(::waitpid(-1, &status, WNOHANG), -1) << "a child was left";
@@ -137,7 +147,7 @@ class RealHarness {
   }
 
   ProcessTransport* Start(ProcessRecorder* recorder,
-                          const ChildScript& script) {
+                          const ChildScript& script) override {
     Process::Options options;
     options.reaping = kReaping;
     const std::string sh = "/bin/sh";
@@ -177,7 +187,17 @@ class RealHarness {
     return children_.back().get();
   }
 
-  void RunUntil(const std::function<bool()>& done) {
+  void Settle() override {
+    for (int i = 0; i < 5; ++i) {
+      absl::Status status = reactor_.RunOnce(absl::Milliseconds(2));
+      if (!status.ok()) {
+        ADD_FAILURE() << status;
+        return;
+      }
+    }
+  }
+
+  void RunUntil(const std::function<bool()>& done) override {
     const absl::Time deadline = reactor_.Now() + absl::Seconds(30);
     while (!done()) {
       if (reactor_.Now() > deadline) {
@@ -198,13 +218,23 @@ class RealHarness {
   std::vector<std::unique_ptr<Process>> children_;
 };
 
+using ::standin::testutil::ProcessConformanceTest;
+INSTANTIATE_TEST_SUITE_P(
+    FakeAndReal, ProcessConformanceTest,
+    ::testing::Values(
+        ProcessHarnessFactory{"Fake",
+                              [] { return std::make_unique<FakeHarness>(); }},
+        ProcessHarnessFactory{
+            "Pidfd",
+            [] {
+              return std::make_unique<RealHarness<Process::Reaping::kAuto>>();
+            }},
+        ProcessHarnessFactory{"Sigchld",
+                              [] {
+                                return std::make_unique<
+                                    RealHarness<Process::Reaping::kSigchld>>();
+                              }}),
+    testutil::ProcessHarnessName);
+
 }  // namespace
-
-namespace testutil {
-using PidfdHarness = RealHarness<Process::Reaping::kAuto>;
-using SigchldHarness = RealHarness<Process::Reaping::kSigchld>;
-using Harnesses = ::testing::Types<FakeHarness, PidfdHarness, SigchldHarness>;
-INSTANTIATE_TYPED_TEST_SUITE_P(FakeAndReal, ProcessConformanceTest, Harnesses);
-}  // namespace testutil
-
 }  // namespace standin

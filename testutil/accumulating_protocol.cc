@@ -2,21 +2,15 @@
 
 namespace standin::testutil {
 
-void AccumulatingProtocol::ConnectionMade() {
-  made_ = true;
-  if (on_connection_made_) on_connection_made_();
+void HalfCloseableAccumulatingProtocol::ReadConnectionLost() {
+  ++read_connection_lost_calls_;
+  read_lost_before_connection_lost_ = !closed();
+  if (on_read_connection_lost_) on_read_connection_lost_();
 }
 
-void AccumulatingProtocol::DataReceived(std::string_view data) {
-  data_.append(data);
-  chunks_.emplace_back(data);
-  if (on_data_) on_data_(data);
-}
-
-void AccumulatingProtocol::ConnectionLost(const absl::Status& reason) {
-  ++connection_lost_calls_;
-  closed_reason_ = reason;
-  if (on_connection_lost_) on_connection_lost_(reason);
+void HalfCloseableAccumulatingProtocol::WriteConnectionLost() {
+  ++write_connection_lost_calls_;
+  if (on_write_connection_lost_) on_write_connection_lost_();
 }
 
 }  // namespace standin::testutil

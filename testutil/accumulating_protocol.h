@@ -1,6 +1,12 @@
 // AccumulatingProtocol: a Protocol that records everything it is told
 // (Twisted's twisted.internet.testing.AccumulatingProtocol), for tests of
-// transports rather than of protocols.
+// transports rather than of protocols; and HalfCloseableAccumulatingProtocol,
+// the same recorder as a HalfCloseableProtocol (Twisted's MyHCProtocol), which
+// also counts ReadConnectionLost() and WriteConnectionLost().
+//
+// A transport treats the two differently on EOF: a plain protocol hears
+// ConnectionLost(ConnectionDone()), a half-closeable one ReadConnectionLost()
+// and the connection stays open for writing.
 //
 // Example:
 //
@@ -12,11 +18,19 @@
 //   EXPECT_EQ(protocol.data(), "hello");
 //   EXPECT_TRUE(standin::IsConnectionDone(protocol.closed_reason()));
 //   EXPECT_EQ(protocol.connection_lost_calls(), 1);
+//
+//   standin::testutil::HalfCloseableAccumulatingProtocol upload;
+//   upload.set_on_read_connection_lost([&] { upload.transport()->Write("ok");
+//   });
+//   ... the peer half-closes ...
+//   EXPECT_EQ(upload.read_connection_lost_calls(), 1);
+//   EXPECT_FALSE(upload.closed());
 #ifndef STANDIN_TESTUTIL_ACCUMULATING_PROTOCOL_H_
 #define STANDIN_TESTUTIL_ACCUMULATING_PROTOCOL_H_
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
@@ -25,15 +39,30 @@
 
 namespace standin::testutil {
 
-class AccumulatingProtocol : public Protocol {
+// The recorder both classes below share; `Base` is Protocol or
+// HalfCloseableProtocol. Use the two named classes, not this.
+template <typename Base>
+class BasicAccumulatingProtocol : public Base {
  public:
-  AccumulatingProtocol() = default;
-  AccumulatingProtocol(const AccumulatingProtocol&) = delete;
-  AccumulatingProtocol& operator=(const AccumulatingProtocol&) = delete;
+  BasicAccumulatingProtocol() = default;
+  BasicAccumulatingProtocol(const BasicAccumulatingProtocol&) = delete;
+  BasicAccumulatingProtocol& operator=(const BasicAccumulatingProtocol&) =
+      delete;
 
-  void ConnectionMade() override;
-  void DataReceived(std::string_view data) override;
-  void ConnectionLost(const absl::Status& reason) override;
+  void ConnectionMade() override {
+    made_ = true;
+    if (on_connection_made_) on_connection_made_();
+  }
+  void DataReceived(std::string_view data) override {
+    data_.append(data);
+    chunks_.emplace_back(data);
+    if (on_data_) on_data_(data);
+  }
+  void ConnectionLost(const absl::Status& reason) override {
+    ++connection_lost_calls_;
+    closed_reason_ = reason;
+    if (on_connection_lost_) on_connection_lost_(reason);
+  }
 
   // ConnectionMade() was called.
   bool made() const { return made_; }
@@ -71,6 +100,44 @@ class AccumulatingProtocol : public Protocol {
   absl::AnyInvocable<void()> on_connection_made_;
   absl::AnyInvocable<void(const absl::Status&)> on_connection_lost_;
   absl::AnyInvocable<void(std::string_view)> on_data_;
+};
+
+// A plain Protocol: the peer's EOF ends the connection.
+class AccumulatingProtocol : public BasicAccumulatingProtocol<Protocol> {};
+
+// A HalfCloseableProtocol: the peer's EOF is ReadConnectionLost(), and our
+// LoseWriteConnection() ends in WriteConnectionLost().
+class HalfCloseableAccumulatingProtocol
+    : public BasicAccumulatingProtocol<HalfCloseableProtocol> {
+ public:
+  void ReadConnectionLost() override;
+  void WriteConnectionLost() override;
+
+  // Each must be called at most once per connection; tests assert it.
+  int read_connection_lost_calls() const { return read_connection_lost_calls_; }
+  int write_connection_lost_calls() const {
+    return write_connection_lost_calls_;
+  }
+  // ReadConnectionLost() came while the connection was still up (never
+  // after ConnectionLost()).
+  bool read_lost_before_connection_lost() const {
+    return read_lost_before_connection_lost_;
+  }
+
+  // Called at the end of ReadConnectionLost() / WriteConnectionLost().
+  void set_on_read_connection_lost(absl::AnyInvocable<void()> callback) {
+    on_read_connection_lost_ = std::move(callback);
+  }
+  void set_on_write_connection_lost(absl::AnyInvocable<void()> callback) {
+    on_write_connection_lost_ = std::move(callback);
+  }
+
+ private:
+  int read_connection_lost_calls_ = 0;
+  int write_connection_lost_calls_ = 0;
+  bool read_lost_before_connection_lost_ = false;
+  absl::AnyInvocable<void()> on_read_connection_lost_;
+  absl::AnyInvocable<void()> on_write_connection_lost_;
 };
 
 }  // namespace standin::testutil

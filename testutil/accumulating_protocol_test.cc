@@ -56,5 +56,40 @@ TEST(AccumulatingProtocolTest, OnDataSeesEachDelivery) {
   EXPECT_THAT(seen, ElementsAre("x", "yz"));
 }
 
+TEST(AccumulatingProtocolTest, PlainProtocolIsNotHalfCloseable) {
+  AccumulatingProtocol plain;
+  Protocol* protocol = &plain;
+  EXPECT_EQ(dynamic_cast<HalfCloseableProtocol*>(protocol), nullptr);
+}
+
+TEST(HalfCloseableAccumulatingProtocolTest, CountsEachHalf) {
+  StringTransportWithDisconnection transport;
+  HalfCloseableAccumulatingProtocol protocol;
+  transport.set_protocol(&protocol);
+  int read_hook = 0, write_hook = 0;
+  protocol.set_on_read_connection_lost([&] { ++read_hook; });
+  protocol.set_on_write_connection_lost([&] { ++write_hook; });
+  protocol.MakeConnection(&transport);
+
+  transport.ReadConnectionLost();
+  EXPECT_EQ(protocol.read_connection_lost_calls(), 1);
+  EXPECT_TRUE(protocol.read_lost_before_connection_lost());
+  EXPECT_FALSE(protocol.closed());
+  transport.LoseWriteConnection();
+  EXPECT_EQ(protocol.write_connection_lost_calls(), 1);
+  EXPECT_EQ(read_hook, 1);
+  EXPECT_EQ(write_hook, 1);
+  // Both halves done: the connection ends, once.
+  EXPECT_EQ(protocol.connection_lost_calls(), 1);
+  EXPECT_TRUE(IsConnectionDone(protocol.closed_reason()));
+}
+
+TEST(HalfCloseableAccumulatingProtocolTest, ReadLostAfterTheEndIsNoticed) {
+  HalfCloseableAccumulatingProtocol protocol;
+  protocol.ConnectionLost(ConnectionDone());
+  protocol.ReadConnectionLost();
+  EXPECT_FALSE(protocol.read_lost_before_connection_lost());
+}
+
 }  // namespace
 }  // namespace standin::testutil

@@ -1,11 +1,12 @@
 // The transport conformance suite: one set of behavioural tests that every
 // byte-stream Transport pair must pass, the in-memory double (LoopbackPump)
-// and the real thing (StreamConnection over a socketpair, over TCP) alike
-// (trio's check_two_way_stream, Twisted's verified fakes).
+// and the real thing (StreamConnection over a socketpair, a pipe pair, TCP,
+// UNIX) alike (trio's check_two_way_stream, Twisted's verified fakes).
 //
 // To run it against a transport, implement a TransportHarness that connects
 // two protocols through it and drives its event source, then instantiate the
-// value-parameterised suite with a factory for it:
+// value-parameterised suite (testutil/harness_factory.h) with a factory for
+// it:
 //
 //   class MyHarness : public standin::testutil::TransportHarness { ... };
 //
@@ -22,21 +23,27 @@
 // while the peer is not reading), LoseConnection twice, writes after the
 // end, abort (plain, inside DataReceived, then LoseConnection, inside
 // ResumeProducing, with a full buffer: Twisted's AbortConnectionMixin),
-// half-close, the receiver pausing, push producers paused under
-// backpressure (and from inside the Write() that fills the buffer) and
-// resumed, pull producers, producers stopped on loss, ConnectionLost exactly
-// once with the right reason, host/peer symmetry.
+// half-close (Twisted's HalfCloseTests: EOF is ReadConnectionLost() for a
+// HalfCloseableProtocol and ConnectionLost(ConnectionDone()) for a plain
+// one, writing after EOF, LoseWriteConnection() flushing then
+// WriteConnectionLost() and EOF at the peer, ConnectionLost once both halves
+// are done), the receiver pausing (also from ConnectionMade()), the producer
+// contract (Twisted's connectionmixins producer tests: a pull producer
+// resumed after each drain for 4 KiB, 64 KiB and 1 MiB writes, a push
+// producer paused above buffer_size() from inside Write() and resumed on
+// drain, LoseConnection() waiting for a registered pull producer to be
+// unregistered, producers stopped on loss), ConnectionLost exactly once with
+// the right reason, host/peer symmetry.
 #ifndef STANDIN_TESTUTIL_TRANSPORT_CONFORMANCE_H_
 #define STANDIN_TESTUTIL_TRANSPORT_CONFORMANCE_H_
 
-#include <functional>
-#include <memory>
-#include <ostream>
+#include <cstddef>
 #include <string>
 
 #include "absl/functional/function_ref.h"
 #include "gtest/gtest.h"
 #include "standin/testutil/accumulating_protocol.h"
+#include "standin/testutil/harness_factory.h"
 #include "standin/transport/interfaces.h"
 
 namespace standin::testutil {
@@ -61,46 +68,93 @@ class TransportHarness {
   // checks).
   virtual void Settle() = 0;
 
+  // Half-closes `transport`. The default uses its HalfCloseableTransport
+  // interface (every stream transport has one) and fails the test if it has
+  // none; override only for a transport that spells it differently.
+  virtual void LoseWriteConnection(Transport* transport);
   // Operations not on the Transport interface.
-  virtual void LoseWriteConnection(Transport* transport) = 0;
   virtual void AbortConnection(Transport* transport) = 0;
   // The transport as a push producer of the bytes it reads (to pause and
   // resume reading).
   virtual Producer* AsProducer(Transport* transport) = 0;
+  // The transport's buffer_size(): a push producer is paused once more than
+  // this many written bytes wait in its buffer. The default is 64 KiB, the
+  // default of FileDescriptor and of LoopbackPump.
+  virtual size_t BufferSize(Transport* transport);
 };
 
-// A named way to make a harness: the suite's parameter.
-struct TransportHarnessFactory {
-  std::string name;
-  std::function<std::unique_ptr<TransportHarness>()> make;
+// The suite's parameter, and its name for INSTANTIATE_TEST_SUITE_P (the
+// names every instantiation has used since before HarnessFactory).
+using TransportHarnessFactory = HarnessFactory<TransportHarness>;
+inline std::string TransportHarnessName(
+    const ::testing::TestParamInfo<TransportHarnessFactory>& info) {
+  return HarnessName<TransportHarness>(info);
+}
 
-  friend std::ostream& operator<<(std::ostream& os,
-                                  const TransportHarnessFactory& f) {
-    return os << f.name;
-  }
-};
-
-// For INSTANTIATE_TEST_SUITE_P: names each instantiation after its factory.
-std::string TransportHarnessName(
-    const ::testing::TestParamInfo<TransportHarnessFactory>& info);
-
-// The suite. Each test connects client_ and server_ through a fresh harness.
-class TransportConformanceTest
-    : public ::testing::TestWithParam<TransportHarnessFactory> {
+// The suite. Each test connects two of the protocols below through a fresh
+// harness: client_ and server_ (plain), or a half-closeable one on a side.
+class TransportConformanceTest : public ConformanceTest<TransportHarness> {
  protected:
-  void SetUp() override { harness_ = GetParam().make(); }
-  // The harness (and its transports) go before the protocols they point at.
-  void TearDown() override { harness_.reset(); }
-
-  // Connects client_ and server_ and checks both saw ConnectionMade().
-  void ConnectBoth();
-  Transport* client() { return client_.transport(); }
-  Transport* server() { return server_.transport(); }
+  // Connects `client` and `server` and checks both saw ConnectionMade().
+  void Connect(Protocol* client, Protocol* server);
+  // Connect(&client_, &server_).
+  void ConnectBoth() { Connect(&client_, &server_); }
+  // The transports of the connected protocols.
+  Transport* client() { return client_side_->transport(); }
+  Transport* server() { return server_side_->transport(); }
   bool BothLost() const { return client_.closed() && server_.closed(); }
+  // Through the harness: the HalfCloseableTransport interface.
+  void LoseWriteConnection(Transport* transport) {
+    harness_->LoseWriteConnection(transport);
+  }
+  // The pull-producer case, for writes of `chunk` bytes.
+  void PullProducerIsResumedAfterEachDrain(size_t chunk, int chunks);
+
+  // Bytes that reveal reordering, loss or duplication: position-dependent.
+  static std::string Pattern(size_t size, size_t seed = 0);
+
+  // A producer of Pattern() bytes, `chunk` at a time up to `total`, that
+  // counts what the transport tells it. A pull producer writes a chunk on
+  // each ResumeProducing(); a push producer on each Tick() while not paused.
+  class TickingProducer : public Producer {
+   public:
+    enum Kind { kPush, kPull };
+    TickingProducer(Transport* transport, Kind kind, size_t chunk, size_t total)
+        : kind(kind), transport_(transport), chunk_(chunk), total_(total) {}
+
+    // Registers with the transport (streaming for kPush); false if refused.
+    bool Register() {
+      return transport_->RegisterProducer(this, kind == kPush).ok();
+    }
+    void PauseProducing() override;
+    void ResumeProducing() override;
+    void StopProducing() override { ++stops; }
+    // Writes the next chunk unless paused, stopped or finished.
+    void Tick();
+    bool finished() const { return sent >= total_; }
+
+    const Kind kind;
+    bool paused = false;
+    int pauses = 0;
+    int pauses_inside_write = 0;  // PauseProducing() from inside our Write().
+    int resumes = 0;
+    int stops = 0;
+    size_t sent = 0;
+
+   private:
+    Transport* transport_;
+    size_t chunk_;
+    size_t total_;
+  };
 
   AccumulatingProtocol client_;
   AccumulatingProtocol server_;
-  std::unique_ptr<TransportHarness> harness_;
+  HalfCloseableAccumulatingProtocol half_client_;
+  HalfCloseableAccumulatingProtocol half_server_;
+
+ private:
+  Protocol* client_side_ = nullptr;
+  Protocol* server_side_ = nullptr;
 };
 
 }  // namespace standin::testutil

@@ -29,11 +29,12 @@ std::string TempSocketPath() {
 }
 
 // Hands every call to a protocol the test owns (the listener owns this).
-class Forwarder : public Protocol {
+template <typename Base>
+class Forwarder : public Base {
  public:
   explicit Forwarder(Protocol* target) : target_(target) {}
   void MakeConnection(Transport* transport) override {
-    transport_ = transport;
+    this->transport_ = transport;
     target_->MakeConnection(transport);
   }
   void DataReceived(std::string_view data) override {
@@ -43,9 +44,29 @@ class Forwarder : public Protocol {
     target_->ConnectionLost(reason);
   }
 
- private:
+ protected:
   Protocol* target_;
 };
+
+// For a half-closeable target the forwarder must be one too: the transport
+// looks at its own protocol to decide what EOF means.
+class HalfCloseableForwarder : public Forwarder<HalfCloseableProtocol> {
+ public:
+  using Forwarder::Forwarder;
+  void ReadConnectionLost() override {
+    static_cast<HalfCloseableProtocol*>(target_)->ReadConnectionLost();
+  }
+  void WriteConnectionLost() override {
+    static_cast<HalfCloseableProtocol*>(target_)->WriteConnectionLost();
+  }
+};
+
+std::unique_ptr<Protocol> ForwardTo(Protocol* target) {
+  if (dynamic_cast<HalfCloseableProtocol*>(target) != nullptr) {
+    return std::make_unique<HalfCloseableForwarder>(target);
+  }
+  return std::make_unique<Forwarder<Protocol>>(target);
+}
 
 // Runs `reactor` until `done()` or a generous deadline.
 bool RunReactorUntil(EpollReactor& reactor, absl::FunctionRef<bool()> done,
@@ -120,7 +141,7 @@ class TcpHarness : public RealHarness {
   void Connect(Protocol* client, Protocol* server) override {
     auto listener = StreamListener::ListenTcp(
         &reactor_, 0, [server](const Address&) -> std::unique_ptr<Protocol> {
-          return std::make_unique<Forwarder>(server);
+          return ForwardTo(server);
         });
     ASSERT_TRUE(listener.ok()) << listener.status();
     listener_ = *std::move(listener);
@@ -140,7 +161,7 @@ class UnixHarness : public RealHarness {
     std::string path = TempSocketPath();
     auto listener = StreamListener::ListenUnix(
         &reactor_, path, [server](const Address&) -> std::unique_ptr<Protocol> {
-          return std::make_unique<Forwarder>(server);
+          return ForwardTo(server);
         });
     ASSERT_TRUE(listener.ok()) << listener.status();
     listener_ = *std::move(listener);

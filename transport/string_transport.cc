@@ -52,6 +52,8 @@ std::string StringTransport::Event::ToString() const {
     }
     case Kind::kLoseConnection:
       return "LoseConnection";
+    case Kind::kLoseWriteConnection:
+      return "LoseWriteConnection";
     case Kind::kAbortConnection:
       return "AbortConnection";
     case Kind::kRegisterProducer:
@@ -127,6 +129,11 @@ void StringTransport::WriteSequence(absl::Span<const std::string_view> chunks) {
 void StringTransport::LoseConnection() {
   Record(Event::Kind::kLoseConnection);
   disconnecting_ = true;
+}
+
+void StringTransport::LoseWriteConnection() {
+  Record(Event::Kind::kLoseWriteConnection);
+  write_disconnected_ = true;
 }
 
 void StringTransport::AbortConnection() {
@@ -215,6 +222,35 @@ void StringTransportWithDisconnection::LoseConnection() {
 void StringTransportWithDisconnection::AbortConnection() {
   StringTransport::AbortConnection();
   EndConnection(ConnectionAborted());
+}
+
+void StringTransportWithDisconnection::LoseWriteConnection() {
+  StringTransport::LoseWriteConnection();
+  if (!connected() || write_connection_lost_told_) return;
+  write_connection_lost_told_ = true;
+  if (auto* half = dynamic_cast<HalfCloseableProtocol*>(protocol_)) {
+    half->WriteConnectionLost();
+  }
+  // Both directions done (a plain protocol never gets here with the read
+  // side closed: its EOF ended the connection).
+  if (read_disconnected_) EndConnection(ConnectionDone());
+}
+
+void StringTransportWithDisconnection::ReadConnectionLost() {
+  if (read_disconnected_) {
+    Die("ReadConnectionLost() called twice: the peer sends EOF only once");
+  }
+  read_disconnected_ = true;
+  if (!connected()) return;
+  auto* half = dynamic_cast<HalfCloseableProtocol*>(protocol_);
+  if (half == nullptr) {
+    EndConnection(ConnectionDone());
+    return;
+  }
+  half->ReadConnectionLost();
+  // The protocol may have half-closed (or closed) from inside the callback;
+  // EndConnection() tells it once either way.
+  if (write_disconnected()) EndConnection(ConnectionDone());
 }
 
 }  // namespace standin

@@ -1,13 +1,14 @@
 // StringTransport: an in-memory Transport that records what a Protocol does
 // to it (Twisted's twisted.internet.testing.StringTransport), and
 // StringTransportWithDisconnection, which also tells the protocol when the
-// connection is lost.
+// connection is lost and lets the test play the peer's EOF.
 //
 // A StringTransport performs no I/O: Write() appends to Value(), and
-// LoseConnection()/AbortConnection() only set flags. As a Consumer it holds
-// one registered Producer; as a push Producer it tracks the state the
-// protocol put it in. Every call is also logged in order in events(), so a
-// test can assert "wrote X, then closed" rather than only the concatenation.
+// LoseConnection()/LoseWriteConnection()/AbortConnection() only set flags. As a
+// Consumer it holds one registered Producer; as a push Producer it tracks the
+// state the protocol put it in. Every call is also logged in order in events(),
+// so a test can assert "wrote X, then closed" rather than only the
+// concatenation.
 //
 // Example:
 //
@@ -43,7 +44,7 @@
 
 namespace standin {
 
-class StringTransport : public virtual Transport, public Producer {
+class StringTransport : public virtual HalfCloseableTransport, public Producer {
  public:
   struct Options {
     // GetHost(); default IPv4Address(kTcp, "10.0.0.1", 12345).
@@ -64,6 +65,7 @@ class StringTransport : public virtual Transport, public Producer {
       kWrite,
       kWriteSequence,
       kLoseConnection,
+      kLoseWriteConnection,
       kAbortConnection,
       kRegisterProducer,
       kUnregisterProducer,
@@ -88,6 +90,9 @@ class StringTransport : public virtual Transport, public Producer {
     static Event Write(std::string_view data);
     static Event WriteSequence(std::vector<std::string> chunks);
     static Event LoseConnection() { return Of(Kind::kLoseConnection); }
+    static Event LoseWriteConnection() {
+      return Of(Kind::kLoseWriteConnection);
+    }
     static Event AbortConnection() { return Of(Kind::kAbortConnection); }
     static Event RegisterProducer(bool streaming) {
       return Of(Kind::kRegisterProducer, streaming);
@@ -130,6 +135,9 @@ class StringTransport : public virtual Transport, public Producer {
   bool disconnecting() const { return disconnecting_; }
   // True once AbortConnection() was called.
   bool disconnected() const { return disconnected_; }
+  // True once LoseWriteConnection() was called (there is no buffer to
+  // flush, so the write side is closed at once).
+  bool write_disconnected() const { return write_disconnected_; }
   Producer* producer() const { return producer_; }
   // Meaningful while producer() is set.
   bool streaming() const { return streaming_; }
@@ -145,6 +153,14 @@ class StringTransport : public virtual Transport, public Producer {
   void WriteSequence(absl::Span<const std::string_view> chunks) override;
   // Sets disconnecting(); nothing else happens (no protocol callback).
   void LoseConnection() override;
+  // --- HalfCloseableTransport ---
+  // Sets write_disconnected(); every call is recorded. Like writes after
+  // LoseConnection(), later writes are still recorded (Value() and events())
+  // rather than dropped: a real transport drops them silently (Twisted's
+  // FileDescriptor), so a test that wants "nothing written after the
+  // half-close" asserts that no Write follows LoseWriteConnection in
+  // events(). Not misuse; nothing dies.
+  void LoseWriteConnection() override;
   // Sets disconnected() and disconnecting().
   virtual void AbortConnection();
   Address GetPeer() const override { return peer_; }
@@ -191,6 +207,7 @@ class StringTransport : public virtual Transport, public Producer {
   bool connected_ = true;
   bool disconnecting_ = false;
   bool disconnected_ = false;
+  bool write_disconnected_ = false;
   Producer* producer_ = nullptr;
   bool streaming_ = false;
   ProducerState producer_state_ = ProducerState::kProducing;
@@ -204,6 +221,14 @@ std::ostream& operator<<(std::ostream& os, StringTransport::ProducerState s);
 // ConnectionLost(ConnectionDone()) exactly once (AbortConnection() passes
 // ConnectionAborted() instead — Twisted passes ConnectionDone for both).
 //
+// Half-close, as a real stream transport does it: the test plays the peer's
+// EOF with ReadConnectionLost(). A HalfCloseableProtocol then hears
+// ReadConnectionLost() and may go on writing; a plain Protocol hears
+// ConnectionLost(ConnectionDone()). LoseWriteConnection() tells a
+// HalfCloseableProtocol WriteConnectionLost() at once (nothing is buffered).
+// Once both directions are done, ConnectionLost(ConnectionDone()) follows,
+// exactly once. Every callback runs inside the call that caused it.
+//
 // Example:
 //
 //   standin::StringTransportWithDisconnection transport;
@@ -211,6 +236,10 @@ std::ostream& operator<<(std::ostream& os, StringTransport::ProducerState s);
 //   transport.set_protocol(&protocol);
 //   protocol.MakeConnection(&transport);
 //   transport.LoseConnection();  // protocol sees ConnectionLost(Done) once
+//
+//   // Half-close: the peer finished its upload.
+//   transport.ReadConnectionLost();  // upload.ReadConnectionLost()
+//   EXPECT_EQ(transport.Value(), "sha256 ...");
 class StringTransportWithDisconnection : public StringTransport {
  public:
   StringTransportWithDisconnection() = default;
@@ -224,6 +253,17 @@ class StringTransportWithDisconnection : public StringTransport {
 
   void LoseConnection() override;
   void AbortConnection() override;
+  // Also WriteConnectionLost() for a HalfCloseableProtocol (once), and the
+  // end of the connection if the peer's EOF came already.
+  void LoseWriteConnection() override;
+
+  // --- Test side: the peer ---
+  // The peer sent EOF (shut down its write side). See the class comment.
+  // Ignored once the connection has ended (a closed socket reads nothing);
+  // dies if called twice (a peer sends EOF once).
+  void ReadConnectionLost();
+  // ReadConnectionLost() was called.
+  bool read_disconnected() const { return read_disconnected_; }
 
  protected:
   // Marks the connection closed and tells the protocol, once.
@@ -231,6 +271,8 @@ class StringTransportWithDisconnection : public StringTransport {
 
  private:
   Protocol* protocol_ = nullptr;
+  bool read_disconnected_ = false;
+  bool write_connection_lost_told_ = false;
 };
 
 }  // namespace standin

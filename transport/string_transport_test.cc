@@ -4,7 +4,9 @@
 // StringTransportWithDisconnection, and a death test per misuse.
 #include "standin/transport/string_transport.h"
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -42,6 +44,7 @@ class RecordingProtocol : public Protocol {
 
 TEST(StringTransportTest, ImplementsTheTransportInterfaces) {
   static_assert(std::is_base_of_v<Transport, StringTransport>);
+  static_assert(std::is_base_of_v<HalfCloseableTransport, StringTransport>);
   static_assert(std::is_base_of_v<Consumer, StringTransport>);
   static_assert(std::is_base_of_v<Producer, StringTransport>);
   static_assert(!std::is_copy_constructible_v<StringTransport>);
@@ -388,6 +391,210 @@ TEST(StringTransportWithDisconnectionTest, WritesStillRecordedAfterClose) {
   transport.Write("late");
   EXPECT_THAT(transport.events(),
               ElementsAre(Event::LoseConnection(), Event::Write("late")));
+}
+
+// --- Half-close -------------------------------------------------------------
+
+TEST(StringTransportTest, LoseWriteConnectionIsRecordedAndSetsTheFlag) {
+  StringTransport transport;
+  EXPECT_FALSE(transport.write_disconnected());
+  transport.Write("request");
+  transport.LoseWriteConnection();
+  EXPECT_TRUE(transport.write_disconnected());
+  EXPECT_FALSE(transport.disconnecting());
+  EXPECT_TRUE(transport.connected());
+  EXPECT_THAT(transport.events(), ElementsAre(Event::Write("request"),
+                                              Event::LoseWriteConnection()));
+  EXPECT_EQ(Event::LoseWriteConnection().ToString(), "LoseWriteConnection");
+}
+
+TEST(StringTransportTest, WritesAfterLoseWriteConnectionAreStillRecorded) {
+  // As after LoseConnection(): the double records, the test judges by the
+  // order in events() (a real transport would drop "late").
+  StringTransport transport;
+  transport.LoseWriteConnection();
+  transport.Write("late");
+  transport.LoseWriteConnection();
+  EXPECT_EQ(transport.Value(), "late");
+  EXPECT_THAT(transport.events(),
+              ElementsAre(Event::LoseWriteConnection(), Event::Write("late"),
+                          Event::LoseWriteConnection()));
+}
+
+TEST(StringTransportTest, ReadingGoesOnAfterLoseWriteConnection) {
+  // Half-closing is not LoseConnection(): pausing and resuming our reading
+  // stays legal.
+  StringTransport transport;
+  transport.LoseWriteConnection();
+  transport.PauseProducing();
+  transport.ResumeProducing();
+  EXPECT_EQ(transport.producer_state(), State::kProducing);
+}
+
+TEST(StringTransportTest, ClearForgetsLoseWriteConnectionButNotTheFlag) {
+  StringTransport transport;
+  transport.LoseWriteConnection();
+  transport.Clear();
+  EXPECT_THAT(transport.events(), IsEmpty());
+  EXPECT_TRUE(transport.write_disconnected());
+}
+
+// Records the half-close callbacks too, each in order in `log`.
+class HalfCloseRecorder : public HalfCloseableProtocol {
+ public:
+  void DataReceived(std::string_view data) override {
+    log += "data(" + std::string(data) + ") ";
+  }
+  void ReadConnectionLost() override {
+    log += "read-lost ";
+    if (on_read_lost) on_read_lost();
+  }
+  void WriteConnectionLost() override { log += "write-lost "; }
+  void ConnectionLost(const absl::Status& reason) override {
+    log += IsConnectionDone(reason) ? "lost(done) " : "lost(other) ";
+  }
+  std::string log;
+  std::function<void()> on_read_lost;
+};
+
+TEST(StringTransportWithDisconnectionTest, EofIsReadConnectionLostForHalf) {
+  StringTransportWithDisconnection transport;
+  HalfCloseRecorder protocol;
+  transport.set_protocol(&protocol);
+  protocol.MakeConnection(&transport);
+  transport.ReadConnectionLost();
+  EXPECT_EQ(protocol.log, "read-lost ");
+  EXPECT_TRUE(transport.read_disconnected());
+  EXPECT_TRUE(transport.connected());
+  // Writing after the read side closed is recorded as any write.
+  protocol.transport()->Write("answer");
+  EXPECT_EQ(transport.Value(), "answer");
+  EXPECT_TRUE(transport.connected());
+}
+
+TEST(StringTransportWithDisconnectionTest, EofIsConnectionDoneForAPlainOne) {
+  StringTransportWithDisconnection transport;
+  RecordingProtocol protocol;
+  transport.set_protocol(&protocol);
+  protocol.MakeConnection(&transport);
+  transport.ReadConnectionLost();
+  EXPECT_EQ(protocol.lost, 1);
+  EXPECT_TRUE(IsConnectionDone(protocol.last_reason));
+  EXPECT_FALSE(transport.connected());
+  EXPECT_FALSE(transport.disconnecting());  // The protocol did not close.
+  // Our own close afterwards reports nothing more.
+  transport.LoseConnection();
+  EXPECT_EQ(protocol.lost, 1);
+}
+
+TEST(StringTransportWithDisconnectionTest, LoseWriteTellsWriteConnectionLost) {
+  StringTransportWithDisconnection transport;
+  HalfCloseRecorder protocol;
+  transport.set_protocol(&protocol);
+  protocol.MakeConnection(&transport);
+  transport.LoseWriteConnection();
+  transport.LoseWriteConnection();  // Told once.
+  EXPECT_EQ(protocol.log, "write-lost ");
+  EXPECT_TRUE(transport.connected());
+  EXPECT_THAT(transport.events(), ElementsAre(Event::LoseWriteConnection(),
+                                              Event::LoseWriteConnection()));
+}
+
+TEST(StringTransportWithDisconnectionTest,
+     PlainProtocolHearsNothingOnLoseWrite) {
+  StringTransportWithDisconnection transport;
+  RecordingProtocol protocol;
+  transport.set_protocol(&protocol);
+  protocol.MakeConnection(&transport);
+  transport.LoseWriteConnection();
+  EXPECT_EQ(protocol.lost, 0);
+  EXPECT_TRUE(transport.connected());
+  // The peer's EOF then ends it, once.
+  transport.ReadConnectionLost();
+  EXPECT_EQ(protocol.lost, 1);
+  EXPECT_TRUE(IsConnectionDone(protocol.last_reason));
+}
+
+TEST(StringTransportWithDisconnectionTest, WriteThenReadSideEndsOnce) {
+  StringTransportWithDisconnection transport;
+  HalfCloseRecorder protocol;
+  transport.set_protocol(&protocol);
+  protocol.MakeConnection(&transport);
+  transport.LoseWriteConnection();
+  transport.ReadConnectionLost();
+  EXPECT_EQ(protocol.log, "write-lost read-lost lost(done) ");
+  EXPECT_FALSE(transport.connected());
+  transport.LoseConnection();
+  transport.LoseWriteConnection();
+  EXPECT_EQ(protocol.log, "write-lost read-lost lost(done) ");
+}
+
+TEST(StringTransportWithDisconnectionTest, ReadThenWriteSideEndsOnce) {
+  StringTransportWithDisconnection transport;
+  HalfCloseRecorder protocol;
+  transport.set_protocol(&protocol);
+  protocol.MakeConnection(&transport);
+  transport.ReadConnectionLost();
+  protocol.transport()->Write("bye");
+  transport.LoseWriteConnection();
+  EXPECT_EQ(protocol.log, "read-lost write-lost lost(done) ");
+  EXPECT_EQ(transport.Value(), "bye");
+  EXPECT_FALSE(transport.connected());
+}
+
+TEST(StringTransportWithDisconnectionTest, HalfCloseFromReadConnectionLost) {
+  // The usual server: answer, then half-close, from inside the callback.
+  StringTransportWithDisconnection transport;
+  HalfCloseRecorder protocol;
+  protocol.on_read_lost = [&] {
+    protocol.transport()->Write("result");
+    dynamic_cast<HalfCloseableTransport*>(protocol.transport())
+        ->LoseWriteConnection();
+  };
+  transport.set_protocol(&protocol);
+  protocol.MakeConnection(&transport);
+  transport.ReadConnectionLost();
+  EXPECT_EQ(protocol.log, "read-lost write-lost lost(done) ");
+  EXPECT_THAT(transport.events(), ElementsAre(Event::Write("result"),
+                                              Event::LoseWriteConnection()));
+}
+
+TEST(StringTransportWithDisconnectionTest, LoseConnectionAfterEofEndsOnce) {
+  StringTransportWithDisconnection transport;
+  HalfCloseRecorder protocol;
+  protocol.on_read_lost = [&] { protocol.transport()->LoseConnection(); };
+  transport.set_protocol(&protocol);
+  protocol.MakeConnection(&transport);
+  transport.ReadConnectionLost();
+  EXPECT_EQ(protocol.log, "read-lost lost(done) ");
+}
+
+TEST(StringTransportWithDisconnectionTest, EofAfterTheEndIsIgnored) {
+  // We closed first: our socket is gone and reads no EOF.
+  StringTransportWithDisconnection transport;
+  HalfCloseRecorder protocol;
+  transport.set_protocol(&protocol);
+  protocol.MakeConnection(&transport);
+  transport.LoseConnection();
+  transport.ReadConnectionLost();
+  EXPECT_EQ(protocol.log, "lost(done) ");
+  EXPECT_TRUE(transport.read_disconnected());
+}
+
+TEST(StringTransportWithDisconnectionTest, EofWithoutProtocolOnlyEnds) {
+  StringTransportWithDisconnection transport;
+  transport.ReadConnectionLost();
+  EXPECT_FALSE(transport.connected());
+}
+
+TEST(StringTransportWithDisconnectionDeathTest, SecondEofDies) {
+  StringTransportWithDisconnection transport;
+  HalfCloseRecorder protocol;
+  transport.set_protocol(&protocol);
+  protocol.MakeConnection(&transport);
+  transport.ReadConnectionLost();
+  EXPECT_DEATH(transport.ReadConnectionLost(),
+               "ReadConnectionLost\\(\\) called twice");
 }
 
 }  // namespace
