@@ -102,7 +102,7 @@ class Protocol {
 // protocol then hears WriteConnectionLost(). Later writes are dropped.
 //
 //   transport->Write("last request\r\n");
-//   static_cast<HalfCloseableTransport*>(transport)->LoseWriteConnection();
+//   dynamic_cast<HalfCloseableTransport&>(*transport).LoseWriteConnection();
 //   // ... DataReceived() keeps delivering the peer's answer ...
 class HalfCloseableTransport : public virtual Transport {
  public:

@@ -14,6 +14,7 @@
 #include "standin/testutil/transport_conformance.h"
 #include "standin/transport/epoll_reactor.h"
 #include "standin/transport/stream_connection.h"
+#include "standin/transport/stream_listener.h"
 
 namespace standin {
 namespace {
@@ -89,9 +90,6 @@ class RealHarness : public TransportHarness {
   void Settle() override {
     for (int i = 0; i < 5; ++i)
       ASSERT_TRUE(reactor_.RunOnce(absl::Milliseconds(2)).ok());
-  }
-  void LoseWriteConnection(Transport* transport) override {
-    dynamic_cast<FileDescriptor&>(*transport).LoseWriteConnection();
   }
   void AbortConnection(Transport* transport) override {
     dynamic_cast<FileDescriptor&>(*transport).AbortConnection();
