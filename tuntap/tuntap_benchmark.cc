@@ -49,6 +49,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -79,7 +80,10 @@ double Seconds(Clock::duration d) {
 // object and the same work for ours and for the limit.
 class Receiver : public DatagramProtocol {
  public:
-  void set_sender_port(uint16_t port) { sender_port_ = port; }
+  void set_sender(std::string host, uint16_t port) {
+    sender_host_ = std::move(host);
+    sender_port_ = port;
+  }
   void DatagramReceived(std::string_view data, const Address& from) override {
     Take(data, from);
   }
@@ -89,13 +93,16 @@ class Receiver : public DatagramProtocol {
     std::memcpy(&sequence, data.data(), std::min(data.size(), size_t{8}));
     sequence_sum += sequence;
     const auto* ip = std::get_if<IPv4Address>(&from);
-    if (ip == nullptr || ip->port != sender_port_) ++wrong_sender;
+    if (ip == nullptr || ip->port != sender_port_ || ip->host != sender_host_) {
+      ++wrong_sender;
+    }
   }
   uint64_t count = 0;
   uint64_t sequence_sum = 0;
   uint64_t wrong_sender = 0;
 
  private:
+  std::string sender_host_;
   uint16_t sender_port_ = 0;
 };
 
@@ -237,7 +244,7 @@ void BM_RealTunReceive(benchmark::State& state) {
     state.SkipWithError("cannot make the sending socket");
     return;
   }
-  receiver.set_sender_port(ntohs(from.sin_port));
+  receiver.set_sender("192.0.2.1", ntohs(from.sin_port));
   sockaddr_in to{};
   to.sin_family = AF_INET;
   to.sin_port = htons(kPort);
@@ -362,7 +369,7 @@ void BM_MemoryUdpReceive(benchmark::State& state) {
     return;
   }
   system.RouteUdpTo(port.fileno());
-  receiver.set_sender_port(system.udp_source().port);
+  receiver.set_sender(system.udp_source().host, system.udp_source().port);
   const UdpEndpoint to{"192.0.2.2", kPort};
 
   // The limit's buffers, made once.
