@@ -23,12 +23,15 @@
 // libevent 2.1 bufferevents doing the same job on one thread (dlopen()ed,
 // skipped when absent) run in the same iteration too, as a reference.
 //
-// Counters (best = the fastest iteration, which survives another process
-// stealing the CPU; *_mean over all iterations):
-//   MBps, MBps_mean             ours
-//   limit_MBps, limit_MBps_mean the raw loop
-//   ratio, ratio_mean           ours / limit (never above 1 for a true limit)
-//   libevent_MBps, ratio_vs_libevent
+// Counters (medians over iterations, which shrug off another process
+// stealing the CPU now and then; *_best from the fastest iteration):
+//   MBps, MBps_best             ours
+//   limit_MBps, limit_MBps_best the raw loop
+//   ratio                       ours' speed / the limit's: the median of
+//                               the ratios of the runs of each iteration
+//                               (never above 1 for a true limit);
+//                               ratio_best compares the fastest runs
+//   libevent_MBps, ratio_vs_libevent (ours' speed / libevent's, likewise)
 //   syscalls_per_MB             ours, every syscall the thread made during
 //                               the transfer (goal for 100-byte writes: <=
 //                               40), counted by the kernel's sys_enter
@@ -632,17 +635,32 @@ RunResult RunLibEvent(const LibEvent& ev, const Job& job, Sink* sink) {
 
 // --- The benchmarks ----------------------------------------------------------
 
-// Best and total over iterations, of one contender.
+// The runs of one contender, in iteration order.
 struct Tally {
-  double best = 1e300;
-  double total = 0;
-  int runs = 0;
+  std::vector<double> seconds;
   Syscalls syscalls;
   void Add(const RunResult& r) {
-    best = std::min(best, r.seconds);
-    total += r.seconds;
-    ++runs;
+    seconds.push_back(r.seconds);
     syscalls += r.syscalls;
+  }
+  double runs() const { return static_cast<double>(seconds.size()); }
+  double Median() const { return MedianOf(seconds); }
+  double Best() const {
+    return *std::min_element(seconds.begin(), seconds.end());
+  }
+  // The median over iterations of other's time / ours, each pair measured
+  // side by side: slow drifts in the machine's load cancel, outliers drop.
+  double RatioTo(const Tally& other) const {
+    std::vector<double> ratios;
+    for (size_t i = 0; i < seconds.size() && i < other.seconds.size(); ++i) {
+      ratios.push_back(other.seconds[i] / seconds[i]);
+    }
+    return MedianOf(ratios);
+  }
+  static double MedianOf(std::vector<double> v) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
   }
 };
 
@@ -676,15 +694,15 @@ void RunJob(benchmark::State& state, const Job& job) {
   auto& c = state.counters;
   state.SetBytesProcessed(static_cast<int64_t>(job.total()) *
                           state.iterations());
-  c["MBps"] = mb / ours.best;
-  c["MBps_mean"] = mb * ours.runs / ours.total;
-  c["limit_MBps"] = mb / limit.best;
-  c["limit_MBps_mean"] = mb * limit.runs / limit.total;
-  c["ratio"] = limit.best / ours.best;
-  c["ratio_mean"] = (limit.total / limit.runs) / (ours.total / ours.runs);
-  if (reference.runs > 0) {
-    c["libevent_MBps"] = mb / reference.best;
-    c["ratio_vs_libevent"] = reference.best / ours.best;
+  c["MBps"] = mb / ours.Median();
+  c["MBps_best"] = mb / ours.Best();
+  c["limit_MBps"] = mb / limit.Median();
+  c["limit_MBps_best"] = mb / limit.Best();
+  c["ratio"] = ours.RatioTo(limit);
+  c["ratio_best"] = limit.Best() / ours.Best();
+  if (reference.runs() > 0) {
+    c["libevent_MBps"] = mb / reference.Median();
+    c["ratio_vs_libevent"] = ours.RatioTo(reference);
   }
   const SyscallCounter& counter = SyscallCounter::Get();
   if (!counter.available()) {
@@ -697,7 +715,7 @@ void RunJob(benchmark::State& state, const Job& job) {
     return;
   }
   auto per_mb = [&](const Tally& t, Syscalls::Kind kind) {
-    return static_cast<double>(t.syscalls.count[kind]) / t.runs / mb;
+    return static_cast<double>(t.syscalls.count[kind]) / t.runs() / mb;
   };
   c["syscalls_per_MB"] = per_mb(ours, Syscalls::kAll);
   const std::pair<Syscalls::Kind, const char*> kinds[] = {
@@ -710,7 +728,7 @@ void RunJob(benchmark::State& state, const Job& job) {
     if (counter.has(kind)) c[name] = per_mb(ours, kind);
   }
   c["limit_syscalls_per_MB"] = per_mb(limit, Syscalls::kAll);
-  if (reference.runs > 0) {
+  if (reference.runs() > 0) {
     c["libevent_syscalls_per_MB"] = per_mb(reference, Syscalls::kAll);
   }
 }

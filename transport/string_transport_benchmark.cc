@@ -21,10 +21,13 @@
 // bytes written, and for ours events() must list one Write per call with
 // exactly that call's bytes; the limit's string must equal them too.
 //
-// Counters (best = the fastest run, *_mean over all runs):
-//   ns_per_write, ns_per_write_mean             ours
-//   limit_ns_per_write, limit_ns_per_write_mean the append loop
-//   x_limit, x_limit_mean   ours / limit (>= 1 for a true limit)
+// Counters (medians over iterations, which shrug off another process
+// stealing the CPU now and then; *_best from the fastest run):
+//   ns_per_write, ns_per_write_best             ours
+//   limit_ns_per_write, limit_ns_per_write_best the append loop
+//   x_limit                 ours' time / the limit's: the median of the
+//                           ratios of the runs of each iteration (>= 1 for a
+//                           true limit); x_limit_best compares the fastest
 //   faults, limit_faults    minor page faults per run (getrusage)
 //   held_bytes_per_write    heap bytes the transport holds after the
 //                           writes (mallinfo2, in use + mmapped), per write;
@@ -211,19 +214,33 @@ RunResult RunLimit(const Job& job) {
       });
 }
 
-// Best and total over the runs of one side.
+// The runs of one side, in iteration order.
 struct Tally {
-  double best = 1e300;
-  double total = 0;
+  std::vector<double> seconds;
   double faults = 0;
   double held_bytes = 0;
-  int runs = 0;
   void Add(const RunResult& r) {
-    best = std::min(best, r.seconds);
-    total += r.seconds;
+    seconds.push_back(r.seconds);
     faults += static_cast<double>(r.faults);
     held_bytes += r.held_bytes;
-    ++runs;
+  }
+  double runs() const { return static_cast<double>(seconds.size()); }
+  double Median() const { return MedianOf(seconds); }
+  double Best() const {
+    return *std::min_element(seconds.begin(), seconds.end());
+  }
+  // The median over iterations of our time / other's, each pair measured
+  // side by side: slow drifts in the machine's load cancel, outliers drop.
+  double TimesOf(const Tally& other) const {
+    std::vector<double> ratios;
+    for (size_t i = 0; i < seconds.size() && i < other.seconds.size(); ++i) {
+      ratios.push_back(seconds[i] / other.seconds[i]);
+    }
+    return MedianOf(ratios);
+  }
+  static double MedianOf(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0 : v[v.size() / 2];
   }
 };
 
@@ -251,18 +268,18 @@ void BM_Writes(benchmark::State& state) {
   auto& c = state.counters;
   state.SetBytesProcessed(static_cast<int64_t>(job.total()) *
                           state.iterations());
-  c["ns_per_write"] = ours.best * 1e9 / writes;
-  c["ns_per_write_mean"] = ours.total / ours.runs * 1e9 / writes;
-  c["limit_ns_per_write"] = limit.best * 1e9 / writes;
-  c["limit_ns_per_write_mean"] = limit.total / limit.runs * 1e9 / writes;
-  c["x_limit"] = ours.best / limit.best;
-  c["x_limit_mean"] = (ours.total / ours.runs) / (limit.total / limit.runs);
-  c["faults"] = ours.faults / ours.runs;
-  c["limit_faults"] = limit.faults / limit.runs;
+  c["ns_per_write"] = ours.Median() * 1e9 / writes;
+  c["ns_per_write_best"] = ours.Best() * 1e9 / writes;
+  c["limit_ns_per_write"] = limit.Median() * 1e9 / writes;
+  c["limit_ns_per_write_best"] = limit.Best() * 1e9 / writes;
+  c["x_limit"] = ours.TimesOf(limit);
+  c["x_limit_best"] = ours.Best() / limit.Best();
+  c["faults"] = ours.faults / ours.runs();
+  c["limit_faults"] = limit.faults / limit.runs();
   // mallinfo2() knows nothing of a sanitizer's allocator: then it is 0.
   if (limit.held_bytes > 0) {
-    c["held_bytes_per_write"] = ours.held_bytes / ours.runs / writes;
-    c["limit_held_bytes_per_write"] = limit.held_bytes / limit.runs / writes;
+    c["held_bytes_per_write"] = ours.held_bytes / ours.runs() / writes;
+    c["limit_held_bytes_per_write"] = limit.held_bytes / limit.runs() / writes;
   }
 }
 
