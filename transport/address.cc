@@ -1,8 +1,66 @@
 #include "standin/transport/address.h"
 
+#include <arpa/inet.h>
+
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
 namespace standin {
+
+namespace address_internal {
+void MalformedAddressLiteral() {}
+}  // namespace address_internal
+
+absl::StatusOr<IPv4Host> IPv4Host::Parse(std::string_view dotted) {
+  std::optional<uint32_t> v = address_internal::ParseIPv4(dotted);
+  if (!v) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", absl::string_view(dotted.data(), dotted.size()),
+        "' is not an IPv4 address (want four decimal octets 0-255, e.g. "
+        "192.0.2.1)"));
+  }
+  return IPv4Host(*v);
+}
+
+size_t IPv4Host::FormatTo(char* out) const {
+  char* p = out;
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    unsigned octet = (value_ >> shift) & 0xff;
+    if (octet >= 100) *p++ = static_cast<char>('0' + octet / 100);
+    if (octet >= 10) *p++ = static_cast<char>('0' + octet / 10 % 10);
+    *p++ = static_cast<char>('0' + octet % 10);
+    if (shift > 0) *p++ = '.';
+  }
+  return static_cast<size_t>(p - out);
+}
+
+std::string IPv4Host::ToString() const {
+  char text[kMaxTextSize];
+  return std::string(text, FormatTo(text));
+}
+
+absl::StatusOr<IPv6Host> IPv6Host::Parse(std::string_view text) {
+  auto v = address_internal::ParseIPv6(text);
+  if (!v) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", absl::string_view(text.data(), text.size()),
+                     "' is not an IPv6 address (e.g. 2001:db8::1)"));
+  }
+  return IPv6Host(*v);
+}
+
+std::string IPv6Host::ToString() const {
+  char text[INET6_ADDRSTRLEN] = {};
+  ::inet_ntop(AF_INET6, bytes_.data(), text, sizeof(text));
+  return text;
+}
+
+std::ostream& operator<<(std::ostream& os, IPv4Host host) {
+  return os << host.ToString();
+}
+std::ostream& operator<<(std::ostream& os, const IPv6Host& host) {
+  return os << host.ToString();
+}
 
 std::string ToString(IPv4Address::Kind kind) {
   return kind == IPv4Address::Kind::kTcp ? "TCP" : "UDP";
@@ -19,13 +77,14 @@ std::string ToString(TunnelType type) {
 }
 
 std::string IPv4Address::ToString() const {
-  return absl::StrCat("IPv4Address(", standin::ToString(kind), ", '", host,
-                      "', ", port, ")");
+  return absl::StrCat("IPv4Address(", standin::ToString(kind), ", '",
+                      host.ToString(), "', ", port, ")");
 }
 
 std::string IPv6Address::ToString() const {
-  return absl::StrCat("IPv6Address(", standin::ToString(kind), ", '", host,
-                      "', ", port, ", ", flow_info, ", ", scope_id, ")");
+  return absl::StrCat("IPv6Address(", standin::ToString(kind), ", '",
+                      host.ToString(), "', ", port, ", ", flow_info, ", ",
+                      scope_id, ")");
 }
 
 std::string UnixAddress::ToString() const {
