@@ -22,6 +22,7 @@
 #ifndef STANDIN_TRANSPORT_INTERFACES_H_
 #define STANDIN_TRANSPORT_INTERFACES_H_
 
+#include <cstddef>
 #include <string_view>
 
 #include "absl/base/attributes.h"
@@ -131,11 +132,63 @@ class HalfCloseableProtocol : public Protocol {
   virtual void WriteConnectionLost() {}
 };
 
-// Receives whole datagrams (UDP over a socket or over standin's netstack).
+// Where a DatagramProtocol sends (Twisted's IUDPTransport): a kernel UDP
+// socket (UdpPort), the double (FakeDatagramTransport) or a port bound in
+// standin's userspace stack (netstack::Host over TUN/TAP). One datagram per
+// Write(), sent now or never: it never blocks and never queues.
+//
+//   class Echo : public standin::DatagramProtocol {
+//     void DatagramReceived(std::string_view data,
+//                           const standin::Address& from) override {
+//       absl::Status sent = transport()->Write(data, from);  // reply
+//       if (!sent.ok()) ++dropped_;     // e.g. EAGAIN: UDP may drop
+//     }
+//   };
+class DatagramTransport {
+ public:
+  virtual ~DatagramTransport() = default;
+  // Sends `datagram` to `to` (an IPv4Address or IPv6Address). The errno
+  // rides on a failure: EMSGSIZE above max_datagram_size(), EAGAIN/ENOBUFS
+  // when there is no room now, ECONNREFUSED after a refusal on a connected
+  // transport; the datagram is then not sent (UDP semantics).
+  ABSL_MUST_USE_RESULT virtual absl::Status Write(std::string_view datagram,
+                                                  const Address& to) = 0;
+  // The local endpoint (with the port the system chose when 0 was asked).
+  virtual Address GetHost() const = 0;
+  // Stops receiving and releases the endpoint; the protocol hears
+  // StopProtocol() once. Idempotent.
+  virtual void StopListening() = 0;
+  // The largest payload Write() accepts.
+  virtual size_t max_datagram_size() const = 0;
+};
+
+// Receives whole datagrams and answers through its transport (Twisted's
+// DatagramProtocol). Override what you need; DatagramReceived() is required.
 class DatagramProtocol {
  public:
   virtual ~DatagramProtocol() = default;
+
+  // Stores `transport`, then StartProtocol(). The transport calls it when
+  // the protocol is attached; it must outlive the protocol's use of it.
+  virtual void MakeConnection(DatagramTransport* transport) {
+    transport_ = transport;
+    StartProtocol();
+  }
+  // The transport is ready: Write() works from here on.
+  virtual void StartProtocol() {}
+  // The transport stopped listening; no more deliveries. Called once.
+  virtual void StopProtocol() {}
+  // One datagram from `from` (an IPv4Address/IPv6Address of kind kUdp):
+  // reply with transport()->Write(reply, from).
   virtual void DatagramReceived(std::string_view data, const Address& from) = 0;
+  // A connected transport learned the peer refused (ICMP port unreachable:
+  // ECONNREFUSED), as Twisted's connected UDP reports it.
+  virtual void ConnectionRefused() {}
+
+  DatagramTransport* transport() const { return transport_; }
+
+ protected:
+  DatagramTransport* transport_ = nullptr;
 };
 
 }  // namespace standin
