@@ -127,13 +127,17 @@ void MemoryReactor::Disconnect(Selectable* selectable,
 absl::StatusOr<std::unique_ptr<ListeningPort>> MemoryReactor::ListenTcp(
     uint16_t port, ProtocolFactory factory, const std::string& host,
     int backlog) {
+  // As SocketNetwork does: an IP literal or nothing (no name lookup).
+  absl::StatusOr<Address> local =
+      ParseIPAddress(IPv4Address::Kind::kTcp, host, port);
+  if (!local.ok()) return local.status();
   TcpServer& record = tcp_servers_.emplace_back();
   record.port = port;
   record.host = host;
   record.backlog = backlog;
   record.factory = std::move(factory);
-  return std::unique_ptr<ListeningPort>(std::make_unique<FakePort>(
-      IPv4Address{IPv4Address::Kind::kTcp, host, port}, &record.stopped));
+  return std::unique_ptr<ListeningPort>(
+      std::make_unique<FakePort>(*std::move(local), &record.stopped));
 }
 
 absl::StatusOr<std::unique_ptr<ListeningPort>> MemoryReactor::ListenUnix(
@@ -149,6 +153,9 @@ absl::StatusOr<std::unique_ptr<ListeningPort>> MemoryReactor::ListenUnix(
 absl::StatusOr<std::unique_ptr<Transport>> MemoryReactor::ConnectTcp(
     const std::string& host, uint16_t port, Protocol* protocol,
     ConnectFailed on_failed) {
+  absl::StatusOr<Address> peer =
+      ParseIPAddress(IPv4Address::Kind::kTcp, host, port);
+  if (!peer.ok()) return peer.status();
   TcpClient& record = tcp_clients_.emplace_back();
   record.host = host;
   record.port = port;
@@ -158,7 +165,7 @@ absl::StatusOr<std::unique_ptr<Transport>> MemoryReactor::ConnectTcp(
       static_cast<uint16_t>(50000 + tcp_clients_.size() % 10000);
   auto transport = ClientTransport(
       IPv4Address{IPv4Address::Kind::kTcp, "127.0.0.1", local_port},
-      IPv4Address{IPv4Address::Kind::kTcp, host, port}, protocol);
+      *std::move(peer), protocol);
   record.transport = transport.get();
   return std::unique_ptr<Transport>(std::move(transport));
 }

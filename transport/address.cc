@@ -55,6 +55,19 @@ std::string IPv6Host::ToString() const {
   return text;
 }
 
+absl::StatusOr<Address> ParseIPAddress(IPv4Address::Kind kind,
+                                       std::string_view host, uint16_t port) {
+  if (auto v4 = address_internal::ParseIPv4(host)) {
+    return IPv4Address{kind, IPv4Host(*v4), port};
+  }
+  if (auto v6 = address_internal::ParseIPv6(host)) {
+    return IPv6Address{kind, IPv6Host(*v6), port};
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("host '", absl::string_view(host.data(), host.size()),
+                   "' is not an IPv4 or IPv6 literal (no name lookup)"));
+}
+
 std::ostream& operator<<(std::ostream& os, IPv4Host host) {
   return os << host.ToString();
 }

@@ -256,6 +256,14 @@ struct IPv4Address {
   IPv4Host host;
   uint16_t port = 0;
 
+  // IPv4Address::Udp("192.0.2.1", 7) reads better than the aggregate.
+  static constexpr IPv4Address Udp(IPv4Host host, uint16_t port) {
+    return IPv4Address{Kind::kUdp, host, port};
+  }
+  static constexpr IPv4Address Tcp(IPv4Host host, uint16_t port) {
+    return IPv4Address{Kind::kTcp, host, port};
+  }
+
   friend bool operator==(const IPv4Address&, const IPv4Address&) = default;
   // "IPv4Address(TCP, '127.0.0.1', 8080)".
   std::string ToString() const;
@@ -305,6 +313,12 @@ struct TunnelAddress {
 
 using Address = std::variant<IPv4Address, IPv6Address, UnixAddress,
                              ProcessAddress, TunnelAddress>;
+
+// The endpoint for an IP literal: an IPv4Address for dotted-quad text, an
+// IPv6Address for IPv6 text. InvalidArgument naming `host` for anything else
+// (names are never looked up). For text known only at run time.
+absl::StatusOr<Address> ParseIPAddress(IPv4Address::Kind kind,
+                                       std::string_view host, uint16_t port);
 
 std::string ToString(const Address& address);
 std::string ToString(IPv4Address::Kind kind);  // "TCP" / "UDP"

@@ -4,7 +4,9 @@
 #include <netinet/in.h>
 #include <stddef.h>
 
+#include <array>
 #include <cstring>
+#include <variant>
 
 #include "absl/strings/str_cat.h"
 
@@ -21,19 +23,10 @@ Address SocketAddress(int fd, bool peer) {
   ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len);
   const auto kind =
       type == SOCK_DGRAM ? IPv4Address::Kind::kUdp : IPv4Address::Kind::kTcp;
-  char text[INET6_ADDRSTRLEN] = {};
   switch (storage.ss_family) {
-    case AF_INET: {
-      const auto* v4 = reinterpret_cast<const sockaddr_in*>(&storage);
-      ::inet_ntop(AF_INET, &v4->sin_addr, text, sizeof(text));
-      return IPv4Address{kind, text, ntohs(v4->sin_port)};
-    }
-    case AF_INET6: {
-      const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&storage);
-      ::inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof(text));
-      return IPv6Address{kind, text, ntohs(v6->sin6_port),
-                         ntohl(v6->sin6_flowinfo), v6->sin6_scope_id};
-    }
+    case AF_INET:
+    case AF_INET6:
+      return AddressFromSockaddr(sa, len, kind);
     case AF_UNIX: {
       const auto* un = reinterpret_cast<const sockaddr_un*>(&storage);
       size_t path_len = len > offsetof(sockaddr_un, sun_path)
@@ -52,6 +45,46 @@ Address SocketAddress(int fd, bool peer) {
   }
 }
 
+Address AddressFromSockaddr(const sockaddr* sa, socklen_t len,
+                            IPv4Address::Kind kind) {
+  if (sa->sa_family == AF_INET && len >= sizeof(sockaddr_in)) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(sa);
+    return IPv4Address{kind, IPv4Host(ntohl(v4->sin_addr.s_addr)),
+                       ntohs(v4->sin_port)};
+  }
+  if (sa->sa_family == AF_INET6 && len >= sizeof(sockaddr_in6)) {
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(sa);
+    std::array<uint8_t, 16> bytes;
+    std::memcpy(bytes.data(), &v6->sin6_addr, bytes.size());
+    return IPv6Address{kind, IPv6Host(bytes), ntohs(v6->sin6_port),
+                       ntohl(v6->sin6_flowinfo), v6->sin6_scope_id};
+  }
+  return UnixAddress{};
+}
+
+absl::StatusOr<socklen_t> SockaddrFromAddress(const Address& address,
+                                              sockaddr_storage* storage) {
+  *storage = {};
+  if (const auto* a = std::get_if<IPv4Address>(&address)) {
+    auto* v4 = reinterpret_cast<sockaddr_in*>(storage);
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(a->port);
+    v4->sin_addr.s_addr = htonl(a->host.value());
+    return static_cast<socklen_t>(sizeof(sockaddr_in));
+  }
+  if (const auto* a = std::get_if<IPv6Address>(&address)) {
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(storage);
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(a->port);
+    v6->sin6_flowinfo = htonl(a->flow_info);
+    v6->sin6_scope_id = a->scope_id;
+    std::memcpy(&v6->sin6_addr, a->host.bytes().data(), 16);
+    return static_cast<socklen_t>(sizeof(sockaddr_in6));
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("not an IP endpoint: ", ToString(address)));
+}
+
 absl::StatusOr<sockaddr_un> UnixSockaddr(const std::string& path) {
   sockaddr_un addr = {};
   addr.sun_family = AF_UNIX;
@@ -66,22 +99,10 @@ absl::StatusOr<sockaddr_un> UnixSockaddr(const std::string& path) {
 
 absl::StatusOr<socklen_t> InetSockaddr(const std::string& host, uint16_t port,
                                        sockaddr_storage* storage) {
-  *storage = {};
-  auto* v4 = reinterpret_cast<sockaddr_in*>(storage);
-  if (::inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
-    return static_cast<socklen_t>(sizeof(sockaddr_in));
-  }
-  *storage = {};
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(storage);
-  if (::inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port);
-    return static_cast<socklen_t>(sizeof(sockaddr_in6));
-  }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "host '", host, "' is not an IPv4 or IPv6 literal (no name lookup)"));
+  absl::StatusOr<Address> address =
+      ParseIPAddress(IPv4Address::Kind::kTcp, host, port);
+  if (!address.ok()) return address.status();
+  return SockaddrFromAddress(*address, storage);
 }
 
 }  // namespace standin

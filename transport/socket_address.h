@@ -33,6 +33,17 @@ Address SocketAddress(int fd, bool peer);
 // Fills `storage` from an IPv4 or IPv6 literal and a port; returns the
 // length used. InvalidArgument, naming `host`, for anything that is not a
 // literal (Twisted's isIPAddress cases).
+// The endpoint an AF_INET/AF_INET6 sockaddr names, in binary (no text is
+// formatted: a datagram's sender costs a copy of a few bytes), with `kind`;
+// UnixAddress{} for any other family.
+Address AddressFromSockaddr(const sockaddr* sa, socklen_t len,
+                            IPv4Address::Kind kind);
+
+// Fills `storage` for an IPv4Address/IPv6Address and returns the length
+// used; InvalidArgument for any other kind of Address.
+absl::StatusOr<socklen_t> SockaddrFromAddress(const Address& address,
+                                              sockaddr_storage* storage);
+
 absl::StatusOr<socklen_t> InetSockaddr(const std::string& host, uint16_t port,
                                        sockaddr_storage* storage);
 

@@ -57,13 +57,13 @@ class ForwardingIoSystem : public IoSystem {
     return inner_->Write(fd, data);
   }
   absl::Status Close(int fd) override { return inner_->Close(fd); }
-  absl::StatusOr<UdpEndpoint> SendUdp(std::string_view payload,
-                                      const UdpEndpoint& to) override {
+  absl::StatusOr<IPv4Address> SendUdp(std::string_view payload,
+                                      const IPv4Address& to) override {
     return inner_->SendUdp(payload, to);
   }
   absl::StatusOr<std::unique_ptr<UdpReceiver>> ReceiveUdp(
-      int fd, std::string_view host, uint16_t port) override {
-    return inner_->ReceiveUdp(fd, host, port);
+      int fd, const IPv4Address& local) override {
+    return inner_->ReceiveUdp(fd, local);
   }
 
   // The wrapped system.

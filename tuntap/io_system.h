@@ -16,7 +16,7 @@
 //   auto ifr = system.Ioctl(*fd, standin::kTunSetIff,
 //       standin::PackIfreq("tun0", standin::TunnelFlags::kTun |
 //                                      standin::TunnelFlags::kNoPi));
-//   auto source = system.SendUdp("ping", {"192.0.2.2", 12345});
+//   auto source = system.SendUdp("ping", IPv4Address::Udp("192.0.2.2", 12345));
 //   absl::StatusOr<std::string> packet = system.Read(*fd, 2048);
 //   if (standin::ErrnoOf(packet.status()) == EAGAIN) { /* nothing yet */ }
 #ifndef STANDIN_TUNTAP_IO_SYSTEM_H_
@@ -33,19 +33,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "standin/transport/address.h"
 
 namespace standin {
-
-// A UDP endpoint as Twisted's (host, port) tuple: dotted-quad host.
-struct UdpEndpoint {
-  std::string host;
-  uint16_t port = 0;
-
-  friend bool operator==(const UdpEndpoint&, const UdpEndpoint&) = default;
-  // "192.0.2.1:12345".
-  std::string ToString() const;
-};
-std::ostream& operator<<(std::ostream& os, const UdpEndpoint& endpoint);
 
 // Receives the UDP datagrams sent to one address (a bound socket, or its
 // in-memory stand-in).
@@ -88,12 +78,12 @@ class IoSystem {
 
   // Sends `payload` as one UDP datagram to `to` from the far side of the
   // tunnel; returns the source endpoint it was sent from.
-  ABSL_MUST_USE_RESULT virtual absl::StatusOr<UdpEndpoint> SendUdp(
-      std::string_view payload, const UdpEndpoint& to) = 0;
-  // A receiver for datagrams sent to `host`:`port` through the tunnel open
-  // as `fd` (which the real system ignores: the kernel routes).
+  ABSL_MUST_USE_RESULT virtual absl::StatusOr<IPv4Address> SendUdp(
+      std::string_view payload, const IPv4Address& to) = 0;
+  // A receiver for datagrams sent to `local` through the tunnel open as
+  // `fd` (which the real system ignores: the kernel routes).
   ABSL_MUST_USE_RESULT virtual absl::StatusOr<std::unique_ptr<UdpReceiver>>
-  ReceiveUdp(int fd, std::string_view host, uint16_t port) = 0;
+  ReceiveUdp(int fd, const IPv4Address& local) = 0;
 
   // read(2) of at most `limit` bytes, returned as a string.
   ABSL_MUST_USE_RESULT absl::StatusOr<std::string> Read(int fd, size_t limit);

@@ -107,7 +107,7 @@ class MemoryIoSystem : public IoSystem {
   // (skipping any not addressed to `host`:`port`, as a socket never sees
   // them) and returns the UDP payload; EAGAIN when none is left.
   absl::StatusOr<std::unique_ptr<UdpReceiver>> ReceiveUdp(
-      int fd, std::string_view host, uint16_t port) override;
+      int fd, const IPv4Address& local) override;
 
   // Descriptors currently open, ascending.
   std::vector<int> open_fds() const;

@@ -36,24 +36,17 @@ class ScopedFd {
   int fd_;
 };
 
-absl::StatusOr<sockaddr_in> MakeSockaddr(std::string_view host, uint16_t port) {
+sockaddr_in SockaddrOf(IPv4Host host, uint16_t port) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
-  if (!host.empty()) {
-    const std::string text(host);
-    if (::inet_pton(AF_INET, text.c_str(), &addr.sin_addr) != 1) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("not a dotted-quad IPv4 address: '", text, "'"));
-    }
-  }
+  addr.sin_addr.s_addr = htonl(host.value());
   return addr;
 }
 
-UdpEndpoint EndpointOf(const sockaddr_in& addr) {
-  char text[INET_ADDRSTRLEN] = {};
-  ::inet_ntop(AF_INET, &addr.sin_addr, text, sizeof(text));
-  return UdpEndpoint{text, ntohs(addr.sin_port)};
+IPv4Address EndpointOf(const sockaddr_in& addr) {
+  return IPv4Address::Udp(IPv4Host(ntohl(addr.sin_addr.s_addr)),
+                          ntohs(addr.sin_port));
 }
 
 class SocketReceiver : public UdpReceiver {
@@ -148,25 +141,22 @@ absl::Status RealIoSystem::Close(int fd) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<UdpEndpoint> RealIoSystem::SendUdp(std::string_view payload,
-                                                  const UdpEndpoint& to) {
-  absl::StatusOr<sockaddr_in> source =
-      MakeSockaddr(options_.udp_source_host, 0);
-  if (!source.ok()) return source.status();
-  absl::StatusOr<sockaddr_in> dest = MakeSockaddr(to.host, to.port);
-  if (!dest.ok()) return dest.status();
+absl::StatusOr<IPv4Address> RealIoSystem::SendUdp(std::string_view payload,
+                                                  const IPv4Address& to) {
+  const sockaddr_in source = SockaddrOf(options_.udp_source, 0);
+  const sockaddr_in dest = SockaddrOf(to.host, to.port);
   ScopedFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (sock.get() < 0) return ErrnoStatus(errno, "socket(AF_INET, SOCK_DGRAM)");
-  if (::bind(sock.get(), reinterpret_cast<const sockaddr*>(&*source),
-             sizeof(*source)) < 0) {
-    return ErrnoStatus(errno, absl::StrCat("bind UDP source '",
-                                           options_.udp_source_host, "'"));
+  if (::bind(sock.get(), reinterpret_cast<const sockaddr*>(&source),
+             sizeof(source)) < 0) {
+    return ErrnoStatus(errno, absl::StrCat("bind UDP source ",
+                                           options_.udp_source.ToString()));
   }
   // connect() makes the kernel choose the route, and with it the source
   // address, now: getsockname() then reports the endpoint the datagram
   // leaves from (after a bare sendto() it would still say 0.0.0.0).
-  if (::connect(sock.get(), reinterpret_cast<const sockaddr*>(&*dest),
-                sizeof(*dest)) < 0) {
+  if (::connect(sock.get(), reinterpret_cast<const sockaddr*>(&dest),
+                sizeof(dest)) < 0) {
     return ErrnoStatus(errno, absl::StrCat("connect UDP to ", to.ToString()));
   }
   sockaddr_in local{};
@@ -182,9 +172,8 @@ absl::StatusOr<UdpEndpoint> RealIoSystem::SendUdp(std::string_view payload,
 }
 
 absl::StatusOr<std::unique_ptr<UdpReceiver>> RealIoSystem::ReceiveUdp(
-    int /*fd*/, std::string_view host, uint16_t port) {
-  absl::StatusOr<sockaddr_in> addr = MakeSockaddr(host, port);
-  if (!addr.ok()) return addr.status();
+    int /*fd*/, const IPv4Address& local) {
+  const sockaddr_in addr = SockaddrOf(local.host, local.port);
   ScopedFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (sock.get() < 0) return ErrnoStatus(errno, "socket(AF_INET, SOCK_DGRAM)");
   const timeval timeout = absl::ToTimeval(options_.receive_timeout);
@@ -192,11 +181,10 @@ absl::StatusOr<std::unique_ptr<UdpReceiver>> RealIoSystem::ReceiveUdp(
                    sizeof(timeout)) < 0) {
     return ErrnoStatus(errno, "setsockopt SO_RCVTIMEO");
   }
-  if (::bind(sock.get(), reinterpret_cast<const sockaddr*>(&*addr),
-             sizeof(*addr)) < 0) {
-    return ErrnoStatus(
-        errno, absl::StrCat("bind UDP receiver ", internal::AbslView(host), ":",
-                            port));
+  if (::bind(sock.get(), reinterpret_cast<const sockaddr*>(&addr),
+             sizeof(addr)) < 0) {
+    return ErrnoStatus(errno,
+                       absl::StrCat("bind UDP receiver ", local.ToString()));
   }
   return std::make_unique<SocketReceiver>(sock.release());
 }

@@ -7,11 +7,12 @@
 //
 // Example:
 //
-//   standin::RealIoSystem system({.udp_source_host = "192.0.2.1"});
+//   standin::RealIoSystem system({.udp_source = "192.0.2.1"});
 //   absl::StatusOr<int> fd =
 //       system.Open(standin::kTunDevicePath, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 //   if (!fd.ok()) return fd.status();  // e.g. EPERM without privilege
-//   auto receiver = system.ReceiveUdp(*fd, "192.0.2.1", 12345);
+//   auto receiver = system.ReceiveUdp(
+//       *fd, standin::IPv4Address::Udp("192.0.2.1", 12345));
 //   ...                                // write a packet into the tunnel
 //   absl::StatusOr<std::string> payload = (*receiver)->Recv(1024);
 #ifndef STANDIN_TUNTAP_REAL_IO_SYSTEM_H_
@@ -32,8 +33,9 @@ class RealIoSystem : public IoSystem {
  public:
   struct Options {
     // SendUdp binds its socket to this address (port 0) first, so datagrams
-    // leave from the tunnel's local address; empty means INADDR_ANY.
-    std::string udp_source_host;
+    // leave from the tunnel's local address; 0.0.0.0 (the default) lets the
+    // kernel choose by route.
+    IPv4Host udp_source;
     // How long UdpReceiver::Recv waits before EAGAIN.
     absl::Duration receive_timeout = absl::Seconds(10);
   };
@@ -56,18 +58,16 @@ class RealIoSystem : public IoSystem {
   absl::StatusOr<size_t> Write(int fd, std::string_view data) override;
   // close(2): the descriptor is released even when an error is reported.
   absl::Status Close(int fd) override;
-  // A fresh UDP socket bound to options().udp_source_host sends `payload`;
-  // the result is the address and port the kernel sent it from.
-  absl::StatusOr<UdpEndpoint> SendUdp(std::string_view payload,
-                                      const UdpEndpoint& to) override;
+  // A fresh UDP socket bound to options().udp_source sends `payload`; the
+  // result is the address and port the kernel sent it from.
+  absl::StatusOr<IPv4Address> SendUdp(std::string_view payload,
+                                      const IPv4Address& to) override;
   // A UDP socket bound to `host`:`port`; `fd` is unused (the kernel routes).
   absl::StatusOr<std::unique_ptr<UdpReceiver>> ReceiveUdp(
-      int fd, std::string_view host, uint16_t port) override;
+      int fd, const IPv4Address& local) override;
 
   const Options& options() const { return options_; }
-  void set_udp_source_host(std::string host) {
-    options_.udp_source_host = std::move(host);
-  }
+  void set_udp_source(IPv4Host host) { options_.udp_source = host; }
 
  private:
   Options options_;
