@@ -1,4 +1,4 @@
-// libFuzzer target: Ipv4Address::Parse and MacAddress::Parse on arbitrary
+// libFuzzer target: IPv4Host::Parse and MacAddress::Parse on arbitrary
 // text. Whatever parses must print back to exactly the input (dotted quad:
 // canonical; MAC: modulo case and separator).
 #include <cctype>
@@ -7,16 +7,15 @@
 #include <string_view>
 
 #include "standin/netstack/fuzz/fuzz_check.h"
-#include "standin/netstack/ipv4_address.h"
 #include "standin/netstack/mac_address.h"
+#include "standin/transport/address.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  absl::StatusOr<standin::netstack::Ipv4Address> ip =
-      standin::netstack::Ipv4Address::Parse(text);
+  absl::StatusOr<standin::IPv4Host> ip = standin::IPv4Host::Parse(text);
   if (ip.ok()) {
     FUZZ_CHECK(ip->ToString() == text);
-    char buf[standin::netstack::Ipv4Address::kMaxTextSize];
+    char buf[standin::IPv4Host::kMaxTextSize];
     FUZZ_CHECK(ip->FormatTo(buf) == text.size());
   } else {
     FUZZ_CHECK(!ip.status().message().empty());

@@ -40,8 +40,8 @@ std::string BuildIpv4(Ipv4Header header, std::string_view payload) {
   return out;
 }
 
-std::string BuildIpv4(Ipv4Address source, Ipv4Address destination,
-                      uint8_t protocol, std::string_view payload) {
+std::string BuildIpv4(IPv4Host source, IPv4Host destination, uint8_t protocol,
+                      std::string_view payload) {
   return BuildIpv4(
       Ipv4Header{
           .source = source, .destination = destination, .protocol = protocol},
@@ -58,8 +58,8 @@ std::string BuildUdp(uint16_t source_port, uint16_t destination_port,
   return out;
 }
 
-std::string BuildUdpIpv4(Ipv4Address source, uint16_t source_port,
-                         Ipv4Address destination, uint16_t destination_port,
+std::string BuildUdpIpv4(IPv4Host source, uint16_t source_port,
+                         IPv4Host destination, uint16_t destination_port,
                          std::string_view payload, UdpChecksumMode mode) {
   constexpr size_t kHeaders = Ipv4Packet::kMinHeaderSize + UdpHeader::kSize;
   DieIfTooLong(kHeaders + payload.size(), "BuildUdpIpv4");

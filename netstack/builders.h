@@ -2,8 +2,8 @@
 // returns the complete bytes, with every length and checksum filled in.
 //
 //   using namespace standin::netstack;
-//   std::string ip = BuildUdpIpv4(Ipv4Address(192, 0, 2, 1), 5353,
-//                                 Ipv4Address(192, 0, 2, 2), 53, "query");
+//   std::string ip = BuildUdpIpv4(IPv4Host(192, 0, 2, 1), 5353,
+//                                 IPv4Host(192, 0, 2, 2), 53, "query");
 //   std::string frame = BuildEthernet(my_mac, MacAddress::Broadcast(),
 //                                     kEtherTypeIpv4, ip);
 //   // Or with a hand-made header (options, fragment fields, TTL...):
@@ -23,9 +23,9 @@
 
 #include "standin/netstack/ethernet.h"
 #include "standin/netstack/ipv4.h"
-#include "standin/netstack/ipv4_address.h"
 #include "standin/netstack/mac_address.h"
 #include "standin/netstack/udp.h"
+#include "standin/transport/address.h"
 
 namespace standin::netstack {
 
@@ -38,8 +38,8 @@ std::string BuildEthernet(MacAddress source, MacAddress destination,
 
 // An IPv4 packet with a 20-byte header (TTL 64, no flags, id 0) and a
 // correct header checksum. Dies if the packet would exceed 65535 bytes.
-std::string BuildIpv4(Ipv4Address source, Ipv4Address destination,
-                      uint8_t protocol, std::string_view payload);
+std::string BuildIpv4(IPv4Host source, IPv4Host destination, uint8_t protocol,
+                      std::string_view payload);
 // As above with every header field from `header`; its payload_length is
 // replaced by payload.size().
 std::string BuildIpv4(Ipv4Header header, std::string_view payload);
@@ -51,8 +51,8 @@ std::string BuildUdp(uint16_t source_port, uint16_t destination_port,
 
 // An IPv4 packet carrying one UDP datagram, checksums computed (the UDP one
 // unless `mode` is kNone).
-std::string BuildUdpIpv4(Ipv4Address source, uint16_t source_port,
-                         Ipv4Address destination, uint16_t destination_port,
+std::string BuildUdpIpv4(IPv4Host source, uint16_t source_port,
+                         IPv4Host destination, uint16_t destination_port,
                          std::string_view payload,
                          UdpChecksumMode mode = UdpChecksumMode::kCompute);
 
@@ -60,8 +60,8 @@ std::string BuildUdpIpv4(Ipv4Address source, uint16_t source_port,
 struct UdpFrameSpec {
   MacAddress source_mac;
   MacAddress destination_mac;
-  Ipv4Address source_ip;
-  Ipv4Address destination_ip;
+  IPv4Host source_ip;
+  IPv4Host destination_ip;
   uint16_t source_port = 0;
   uint16_t destination_port = 0;
   uint8_t ttl = 64;

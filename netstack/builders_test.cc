@@ -10,8 +10,8 @@ namespace {
 
 using std::string_literals::operator""s;
 
-const Ipv4Address kSrc(192, 0, 2, 1);
-const Ipv4Address kDst(192, 0, 2, 2);
+const IPv4Host kSrc(192, 0, 2, 1);
+const IPv4Host kDst(192, 0, 2, 2);
 const MacAddress kSrcMac = MacAddress::FromBytes("\x02\x00\x00\x00\x00\x01"s);
 const MacAddress kDstMac = MacAddress::FromBytes("\x02\x00\x00\x00\x00\x02"s);
 

@@ -53,8 +53,8 @@ std::string TwistedPacket(std::string source, std::string dest,
   return p;
 }
 
-Received Expect(std::string data, bool partial, Ipv4Address dest,
-                Ipv4Address source, uint16_t tot_len) {
+Received Expect(std::string data, bool partial, IPv4Host dest, IPv4Host source,
+                uint16_t tot_len) {
   return Received{std::move(data), Ipv4Metadata{.partial = partial,
                                                 .source = source,
                                                 .destination = dest,
@@ -81,8 +81,8 @@ TEST(IpProtocolTest, PacketParsing) {
       TwistedPacket("\x05\x06\x07\x08"s, "\x01\x02\x03\x04"s, "foobar"),
       kNotPartial);
   EXPECT_THAT(p1.received,
-              ElementsAre(Expect("foobar", false, Ipv4Address(1, 2, 3, 4),
-                                 Ipv4Address(5, 6, 7, 8), 26)));
+              ElementsAre(Expect("foobar", false, IPv4Host(1, 2, 3, 4),
+                                 IPv4Host(5, 6, 7, 8), 26)));
 }
 
 TEST(IpProtocolTest, MultiplePackets) {
@@ -98,10 +98,10 @@ TEST(IpProtocolTest, MultiplePackets) {
   // Twisted's expectation says tot_len 26 for "quux" too (it never checks the
   // field); the correct encoding of a 4-byte payload has 24.
   EXPECT_THAT(p1.received,
-              ElementsAre(Expect("foobar", false, Ipv4Address(1, 2, 3, 4),
-                                 Ipv4Address(5, 6, 7, 8), 26),
-                          Expect("quux", true, Ipv4Address(5, 4, 3, 2),
-                                 Ipv4Address(6, 7, 8, 9), 24)));
+              ElementsAre(Expect("foobar", false, IPv4Host(1, 2, 3, 4),
+                                 IPv4Host(5, 6, 7, 8), 26),
+                          Expect("quux", true, IPv4Host(5, 4, 3, 2),
+                                 IPv4Host(6, 7, 8, 9), 24)));
 }
 
 TEST(IpProtocolTest, MultipleSameProtos) {
@@ -112,8 +112,8 @@ TEST(IpProtocolTest, MultipleSameProtos) {
   proto.DatagramReceived(
       TwistedPacket("\x05\x06\x07\x08"s, "\x01\x02\x03\x04"s, "foobar"),
       kNotPartial);
-  Received want = Expect("foobar", false, Ipv4Address(1, 2, 3, 4),
-                         Ipv4Address(5, 6, 7, 8), 26);
+  Received want =
+      Expect("foobar", false, IPv4Host(1, 2, 3, 4), IPv4Host(5, 6, 7, 8), 26);
   EXPECT_THAT(p1.received, ElementsAre(want));
   EXPECT_THAT(p2.received, ElementsAre(want));
 }
@@ -157,17 +157,17 @@ TEST(IpProtocolTest, Demuxing) {
       TwistedPacket("\x06\x07\x08\x09"s, "\x05\x04\x03\x02"s, "quux"),
       kPartial);
 
-  Received quux_a = Expect("quux", true, Ipv4Address(5, 4, 3, 2),
-                           Ipv4Address(6, 7, 8, 9), 24);
+  Received quux_a =
+      Expect("quux", true, IPv4Host(5, 4, 3, 2), IPv4Host(6, 7, 8, 9), 24);
   quux_a.ip.protocol = 0x0A;
-  Received foobar_a = Expect("foobar", false, Ipv4Address(1, 2, 3, 4),
-                             Ipv4Address(5, 6, 7, 8), 26);
+  Received foobar_a =
+      Expect("foobar", false, IPv4Host(1, 2, 3, 4), IPv4Host(5, 6, 7, 8), 26);
   foobar_a.ip.protocol = 0x0A;
   EXPECT_THAT(p1.received,
-              ElementsAre(Expect("foobar", false, Ipv4Address(1, 2, 3, 4),
-                                 Ipv4Address(5, 6, 7, 8), 26),
-                          Expect("quux", true, Ipv4Address(5, 4, 3, 2),
-                                 Ipv4Address(6, 7, 8, 9), 24)));
+              ElementsAre(Expect("foobar", false, IPv4Host(1, 2, 3, 4),
+                                 IPv4Host(5, 6, 7, 8), 26),
+                          Expect("quux", true, IPv4Host(5, 4, 3, 2),
+                                 IPv4Host(6, 7, 8, 9), 24)));
   EXPECT_THAT(p2.received, ElementsAre(quux_a, foobar_a));
 }
 
@@ -227,8 +227,8 @@ TEST(IpProtocolTest, TwistedsOwnTestBytesAreDroppedAsMalformed) {
 TEST(IpProtocolTest, OptionsAreSkippedByIhl) {
   // IHL 7: 8 option bytes (a record-route-ish NOP run) before the payload.
   std::string packet =
-      BuildIpv4(Ipv4Header{.source = Ipv4Address(192, 0, 2, 1),
-                           .destination = Ipv4Address(192, 0, 2, 2),
+      BuildIpv4(Ipv4Header{.source = IPv4Host(192, 0, 2, 1),
+                           .destination = IPv4Host(192, 0, 2, 2),
                            .protocol = 0x0F,
                            .options = "\x01\x01\x01\x01\x01\x01\x01\x00"s},
                 "payload");
@@ -244,8 +244,8 @@ TEST(IpProtocolTest, OptionsAreSkippedByIhl) {
 }
 
 TEST(IpProtocolTest, LinkPaddingIsNotDelivered) {
-  std::string packet = BuildIpv4(Ipv4Address(192, 0, 2, 1),
-                                 Ipv4Address(192, 0, 2, 2), 0x0F, "abc");
+  std::string packet =
+      BuildIpv4(IPv4Host(192, 0, 2, 1), IPv4Host(192, 0, 2, 2), 0x0F, "abc");
   IpProtocol proto;
   RecordingProtocol p1;
   ASSERT_TRUE(proto.AddProto(0x0F, &p1).ok());

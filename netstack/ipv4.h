@@ -15,8 +15,8 @@
 //     HandleUdp(ip->source(), ip->destination(), ip->payload());
 //   }
 //
-//   Ipv4Header h{.source = Ipv4Address(192, 0, 2, 1),
-//                .destination = Ipv4Address(192, 0, 2, 2),
+//   Ipv4Header h{.source = IPv4Host(192, 0, 2, 1),
+//                .destination = IPv4Host(192, 0, 2, 2),
 //                .protocol = kIpProtocolUdp, .payload_length = 12};
 //   std::string out(h.header_size(), '\0');
 //   h.Emit(out.data());  // checksum filled in
@@ -29,8 +29,8 @@
 
 #include "absl/status/statusor.h"
 #include "standin/netstack/drop_reason.h"
-#include "standin/netstack/ipv4_address.h"
 #include "standin/netstack/wire_field.h"
+#include "standin/transport/address.h"
 
 namespace standin::netstack {
 
@@ -94,12 +94,11 @@ class Ipv4Packet {
   uint8_t ttl() const { return Byte(ipv4_field::kTtl); }
   uint8_t protocol() const { return Byte(ipv4_field::kProtocol); }
   uint16_t checksum() const { return Be16(ipv4_field::kChecksum); }
-  Ipv4Address source() const {
-    return Ipv4Address(LoadBe32(bytes_.data() + ipv4_field::kSource.start));
+  IPv4Host source() const {
+    return IPv4Host(LoadBe32(bytes_.data() + ipv4_field::kSource.start));
   }
-  Ipv4Address destination() const {
-    return Ipv4Address(
-        LoadBe32(bytes_.data() + ipv4_field::kDestination.start));
+  IPv4Host destination() const {
+    return IPv4Host(LoadBe32(bytes_.data() + ipv4_field::kDestination.start));
   }
   // The option bytes between the fixed header and header_length().
   std::string_view options() const {
@@ -119,8 +118,8 @@ class Ipv4Packet {
 
 // The header as a value; Emit() writes it with a correct checksum.
 struct Ipv4Header {
-  Ipv4Address source;
-  Ipv4Address destination;
+  IPv4Host source;
+  IPv4Host destination;
   uint8_t protocol = 0;
   uint8_t tos = 0;
   uint8_t ttl = 64;

@@ -46,8 +46,8 @@ TEST(Ipv4PacketTest, Deconstruct) {
   EXPECT_EQ(p->ttl(), 64);
   EXPECT_EQ(p->protocol(), kIpProtocolUdp);
   EXPECT_EQ(p->checksum(), 0xa495);
-  EXPECT_EQ(p->source(), Ipv4Address(192, 0, 2, 1));
-  EXPECT_EQ(p->destination(), Ipv4Address(192, 0, 2, 2));
+  EXPECT_EQ(p->source(), IPv4Host(192, 0, 2, 1));
+  EXPECT_EQ(p->destination(), IPv4Host(192, 0, 2, 2));
   EXPECT_EQ(p->options(), "");
   EXPECT_EQ(p->payload(), kPacket.substr(20));
   EXPECT_EQ(p->bytes(), kPacket);
@@ -96,8 +96,8 @@ TEST(Ipv4PacketTest, FragmentsAreReported) {
 }
 
 TEST(Ipv4HeaderTest, EmitMatchesTheLiteralPacket) {
-  Ipv4Header h{.source = Ipv4Address(192, 0, 2, 1),
-               .destination = Ipv4Address(192, 0, 2, 2),
+  Ipv4Header h{.source = IPv4Host(192, 0, 2, 1),
+               .destination = IPv4Host(192, 0, 2, 2),
                .protocol = kIpProtocolUdp,
                .ttl = 64,
                .identification = 0x1234,

@@ -162,20 +162,18 @@ TEST(PcapWriterTcpdumpTest, TcpdumpListsEthernetUdpFrames) {
     absl::StatusOr<std::unique_ptr<PcapWriter>> pcap =
         PcapWriter::OpenFile(path, LinkType::kEthernet, SteppingClock());
     ASSERT_TRUE(pcap.ok()) << pcap.status();
-    ASSERT_TRUE(
-        (*pcap)
-            ->WritePacket(BuildEthernet(
-                kMacA, kMacB, kEtherTypeIpv4,
-                BuildUdpIpv4(Ipv4Address(192, 0, 2, 1), 40000,
-                             Ipv4Address(192, 0, 2, 2), 40001, "hello")))
-            .ok());
-    ASSERT_TRUE(
-        (*pcap)
-            ->WritePacket(BuildEthernet(
-                kMacB, kMacA, kEtherTypeIpv4,
-                BuildUdpIpv4(Ipv4Address(198, 51, 100, 7), 5000,
-                             Ipv4Address(192, 0, 2, 1), 40000, "reply!")))
-            .ok());
+    ASSERT_TRUE((*pcap)
+                    ->WritePacket(BuildEthernet(
+                        kMacA, kMacB, kEtherTypeIpv4,
+                        BuildUdpIpv4(IPv4Host(192, 0, 2, 1), 40000,
+                                     IPv4Host(192, 0, 2, 2), 40001, "hello")))
+                    .ok());
+    ASSERT_TRUE((*pcap)
+                    ->WritePacket(BuildEthernet(
+                        kMacB, kMacA, kEtherTypeIpv4,
+                        BuildUdpIpv4(IPv4Host(198, 51, 100, 7), 5000,
+                                     IPv4Host(192, 0, 2, 1), 40000, "reply!")))
+                    .ok());
   }
   std::string out = Tcpdump(path);
   EXPECT_THAT(out, HasSubstr("link-type EN10MB")) << out;
@@ -206,11 +204,11 @@ TEST(PcapWriterTcpdumpTest, TcpdumpListsRawIpUdpPackets) {
     absl::StatusOr<std::unique_ptr<PcapWriter>> pcap =
         PcapWriter::OpenFile(path, LinkType::kRaw, SteppingClock());
     ASSERT_TRUE(pcap.ok()) << pcap.status();
-    ASSERT_TRUE((*pcap)
-                    ->WritePacket(BuildUdpIpv4(Ipv4Address(192, 0, 2, 9), 1234,
-                                               Ipv4Address(203, 0, 113, 5),
-                                               4321, "abc"))
-                    .ok());
+    ASSERT_TRUE(
+        (*pcap)
+            ->WritePacket(BuildUdpIpv4(IPv4Host(192, 0, 2, 9), 1234,
+                                       IPv4Host(203, 0, 113, 5), 4321, "abc"))
+            .ok());
   }
   std::string out = Tcpdump(path);
   EXPECT_THAT(out, HasSubstr("link-type RAW")) << out;

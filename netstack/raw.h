@@ -17,7 +17,7 @@
 //       last_source = ip.source;
 //     }
 //     int count = 0;
-//     ns::Ipv4Address last_source;
+//     ns::IPv4Host last_source;
 //   };
 //   CountIcmp count_icmp;
 //   ASSERT_TRUE(ip_protocol.AddProto(ns::kIpProtocolIcmp, &count_icmp).ok());
@@ -28,8 +28,8 @@
 #include <ostream>
 #include <string_view>
 
-#include "standin/netstack/ipv4_address.h"
 #include "standin/netstack/mac_address.h"
+#include "standin/transport/address.h"
 
 namespace standin::netstack {
 
@@ -47,8 +47,8 @@ struct LinkMetadata {
 // The IPv4 header fields Twisted's IPProtocol passes up, as values.
 struct Ipv4Metadata {
   bool partial = false;
-  Ipv4Address source;
-  Ipv4Address destination;
+  IPv4Host source;
+  IPv4Host destination;
   uint8_t protocol = 0;
   uint8_t version = 4;
   uint8_t ihl = 20;  // header length in BYTES, as Twisted reports it

@@ -8,13 +8,9 @@
 namespace standin::netstack {
 namespace {
 
-Address SenderAddress(Ipv4Address ip, uint16_t port) {
-  char host[Ipv4Address::kMaxTextSize];
-  return IPv4Address{
-      .kind = IPv4Address::Kind::kUdp,
-      .host = std::string(host, ip.FormatTo(host)),
-      .port = port,
-  };
+// Binary, as it came off the wire: no text per datagram.
+Address SenderAddress(IPv4Host ip, uint16_t port) {
+  return IPv4Address::Udp(ip, port);
 }
 
 }  // namespace
@@ -81,7 +77,7 @@ void RawUdpProtocol::DatagramReceived(std::string_view payload,
 }
 
 void RawUdpProtocol::DispatchNested(
-    std::string_view payload, Ipv4Address source, uint16_t source_port,
+    std::string_view payload, IPv4Host source, uint16_t source_port,
     const std::vector<DatagramProtocol*>& protos) {
   const Address from = SenderAddress(source, source_port);
   ++dispatch_depth_;

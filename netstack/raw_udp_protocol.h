@@ -53,7 +53,7 @@ class RawUdpProtocol : public RawDatagramProtocol {
  private:
   // Dispatch from inside a handler: with its own Address, not the cache.
   ABSL_ATTRIBUTE_NOINLINE void DispatchNested(
-      std::string_view payload, Ipv4Address source, uint16_t source_port,
+      std::string_view payload, IPv4Host source, uint16_t source_port,
       const std::vector<DatagramProtocol*>& protos);
 
   // The lists are boxed so that a handler may AddProto() during dispatch
@@ -65,7 +65,7 @@ class RawUdpProtocol : public RawDatagramProtocol {
   // no text formatting per datagram. Not used by a nested dispatch (a handler
   // that feeds this protocol again), which must not overwrite it.
   Address cached_from_;
-  Ipv4Address cached_ip_;
+  IPv4Host cached_ip_;
   uint16_t cached_port_ = 0;
   bool cache_valid_ = false;
   int dispatch_depth_ = 0;

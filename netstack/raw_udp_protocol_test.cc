@@ -29,21 +29,21 @@ class RecordingProtocol : public DatagramProtocol {
   std::vector<std::tuple<std::string, Address>> received;
 };
 
-const Ipv4Address kTestHost(192, 0, 2, 10);
-const Ipv4Address kOtherHost(198, 51, 100, 20);
-const Ipv4Address kUs(192, 0, 2, 1);
+const IPv4Host kTestHost(192, 0, 2, 10);
+const IPv4Host kOtherHost(198, 51, 100, 20);
+const IPv4Host kUs(192, 0, 2, 1);
 
-Ipv4Metadata From(Ipv4Address source) {
+Ipv4Metadata From(IPv4Host source) {
   return Ipv4Metadata{.source = source,
                       .destination = kUs,
                       .protocol = kIpProtocolUdp,
                       .ttl = 64};
 }
 
-std::tuple<std::string, Address> Expect(std::string data, Ipv4Address host,
+std::tuple<std::string, Address> Expect(std::string data, IPv4Host host,
                                         uint16_t port) {
   return {std::move(data),
-          IPv4Address{IPv4Address::Kind::kUdp, host.ToString(), port}};
+          IPv4Address::Udp(host, port)};
 }
 
 TEST(RawUdpProtocolTest, PacketParsing) {

@@ -51,8 +51,8 @@ constexpr int kFramesPerBatch = 1000;
 const UdpFrameSpec kSpec{
     .source_mac = MacAddress({0x02, 0, 0, 0, 0, 0x0a}),
     .destination_mac = MacAddress({0x02, 0, 0, 0, 0, 0x0b}),
-    .source_ip = Ipv4Address(192, 0, 2, 1),
-    .destination_ip = Ipv4Address(192, 0, 2, 2),
+    .source_ip = IPv4Host(192, 0, 2, 1),
+    .destination_ip = IPv4Host(192, 0, 2, 2),
     .source_port = 40000,
     .destination_port = 5353,
 };
@@ -107,7 +107,7 @@ __attribute__((noinline)) void LimitReceive(std::string_view frame,
   size_t ihl = (ip.version_ihl & 0x0f) * 4u;
   std::memcpy(&udp, frame.data() + 14 + ihl, 8);
   if (udp.dport != __builtin_bswap16(5353)) return;
-  static const Address kFrom = IPv4Address{IPv4Address::Kind::kUdp, "", 0};
+  static const Address kFrom = IPv4Address::Udp(IPv4Host(), 0);
   app->DatagramReceived(frame.substr(14 + ihl + 8), kFrom);
 }
 

@@ -27,8 +27,8 @@ class RecordingProtocol : public DatagramProtocol {
 
 const MacAddress kMacA = MacAddress::FromBytes("\x02\x00\x00\x00\x00\x0a"s);
 const MacAddress kMacB = MacAddress::FromBytes("\x02\x00\x00\x00\x00\x0b"s);
-const Ipv4Address kSrc(192, 0, 2, 1);
-const Ipv4Address kDst(192, 0, 2, 2);
+const IPv4Host kSrc(192, 0, 2, 1);
+const IPv4Host kDst(192, 0, 2, 2);
 constexpr size_t kIp = 14;        // offset of the IPv4 header in a frame
 constexpr size_t kUdp = 14 + 20;  // offset of the UDP header
 

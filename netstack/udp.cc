@@ -10,7 +10,7 @@ namespace {
 // The ones'-complement sum of the pseudo-header and `datagram` (including
 // whatever its checksum field holds). The pseudo-header is summed as
 // integers, not laid out in a buffer: one pass over the datagram, no copy.
-uint16_t PseudoHeaderSum(Ipv4Address source, Ipv4Address destination,
+uint16_t PseudoHeaderSum(IPv4Host source, IPv4Host destination,
                          std::string_view datagram) {
   uint32_t pseudo = (source.value() >> 16) + (source.value() & 0xffff) +
                     (destination.value() >> 16) +
@@ -21,7 +21,7 @@ uint16_t PseudoHeaderSum(Ipv4Address source, Ipv4Address destination,
 
 }  // namespace
 
-uint16_t UdpChecksum(Ipv4Address source, Ipv4Address destination,
+uint16_t UdpChecksum(IPv4Host source, IPv4Host destination,
                      std::string_view datagram) {
   // Sum with the checksum field as stored, then take it back out, so the
   // caller need not zero it first.
@@ -36,7 +36,7 @@ uint16_t UdpChecksum(Ipv4Address source, Ipv4Address destination,
   return check == 0 ? 0xffff : check;
 }
 
-uint16_t UdpChecksum(Ipv4Address source, Ipv4Address destination,
+uint16_t UdpChecksum(IPv4Host source, IPv4Host destination,
                      uint16_t source_port, uint16_t destination_port,
                      std::string_view payload) {
   // The header words are summed from the field values, never re-read from a
@@ -60,8 +60,8 @@ DropReason UdpDatagram::Check(std::string_view bytes, UdpDatagram* out) {
   return DropReason::kNone;
 }
 
-DropReason UdpDatagram::Check(std::string_view bytes, Ipv4Address source,
-                              Ipv4Address destination, UdpDatagram* out) {
+DropReason UdpDatagram::Check(std::string_view bytes, IPv4Host source,
+                              IPv4Host destination, UdpDatagram* out) {
   UdpDatagram datagram;
   DropReason reason = Check(bytes, &datagram);
   if (reason != DropReason::kNone) return reason;
@@ -78,7 +78,7 @@ DropReason UdpDatagram::Check(std::string_view bytes, Ipv4Address source,
 namespace {
 
 absl::Status Describe(DropReason reason, std::string_view bytes,
-                      Ipv4Address source, Ipv4Address destination) {
+                      IPv4Host source, IPv4Host destination) {
   size_t length =
       bytes.size() >= 6 ? LoadBe16(bytes.data() + udp_field::kLength.start) : 0;
   switch (reason) {
@@ -115,8 +115,8 @@ absl::StatusOr<UdpDatagram> UdpDatagram::Parse(std::string_view bytes) {
 }
 
 absl::StatusOr<UdpDatagram> UdpDatagram::Parse(std::string_view bytes,
-                                               Ipv4Address source,
-                                               Ipv4Address destination) {
+                                               IPv4Host source,
+                                               IPv4Host destination) {
   UdpDatagram datagram;
   DropReason reason = Check(bytes, source, destination, &datagram);
   if (reason != DropReason::kNone) {
@@ -146,7 +146,7 @@ void UdpHeader::EmitWithoutChecksum(char* datagram, size_t size) const {
   h.Emit(datagram);
 }
 
-void UdpHeader::EmitWithChecksum(Ipv4Address source, Ipv4Address destination,
+void UdpHeader::EmitWithChecksum(IPv4Host source, IPv4Host destination,
                                  char* datagram, size_t size) const {
   UdpHeader h = *this;
   h.length = static_cast<uint16_t>(size);

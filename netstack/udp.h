@@ -25,8 +25,8 @@
 
 #include "absl/status/statusor.h"
 #include "standin/netstack/drop_reason.h"
-#include "standin/netstack/ipv4_address.h"
 #include "standin/netstack/wire_field.h"
+#include "standin/transport/address.h"
 
 namespace standin::netstack {
 
@@ -42,12 +42,12 @@ inline constexpr size_t kPayloadStart = 8;
 // The UDP checksum of `datagram` (header + payload, its checksum field
 // ignored) sent from `source` to `destination`, ready to store: a computed 0
 // is sent as 0xffff, since 0 means "no checksum".
-uint16_t UdpChecksum(Ipv4Address source, Ipv4Address destination,
+uint16_t UdpChecksum(IPv4Host source, IPv4Host destination,
                      std::string_view datagram);
 
 // The same from the header fields and the payload alone, for a builder that
 // has not laid the datagram out yet.
-uint16_t UdpChecksum(Ipv4Address source, Ipv4Address destination,
+uint16_t UdpChecksum(IPv4Host source, IPv4Host destination,
                      uint16_t source_port, uint16_t destination_port,
                      std::string_view payload);
 
@@ -60,13 +60,13 @@ class UdpDatagram {
   // allocates.
   static DropReason Check(std::string_view bytes, UdpDatagram* out);
   // Validates lengths and, when the checksum field is nonzero, the checksum.
-  static DropReason Check(std::string_view bytes, Ipv4Address source,
-                          Ipv4Address destination, UdpDatagram* out);
+  static DropReason Check(std::string_view bytes, IPv4Host source,
+                          IPv4Host destination, UdpDatagram* out);
   // As Check(), with a status whose message names the defect.
   static absl::StatusOr<UdpDatagram> Parse(std::string_view bytes);
   static absl::StatusOr<UdpDatagram> Parse(std::string_view bytes,
-                                           Ipv4Address source,
-                                           Ipv4Address destination);
+                                           IPv4Host source,
+                                           IPv4Host destination);
 
   uint16_t source_port() const { return Be16(udp_field::kSourcePort); }
   uint16_t destination_port() const {
@@ -101,8 +101,8 @@ struct UdpHeader {
   // Writes the header with length = size and checksum 0 (none).
   void EmitWithoutChecksum(char* datagram, size_t size) const;
   // As above, then computes and stores the checksum over the pseudo-header.
-  void EmitWithChecksum(Ipv4Address source, Ipv4Address destination,
-                        char* datagram, size_t size) const;
+  void EmitWithChecksum(IPv4Host source, IPv4Host destination, char* datagram,
+                        size_t size) const;
 
   friend bool operator==(const UdpHeader&, const UdpHeader&) = default;
 };

@@ -12,8 +12,8 @@
 #include "standin/netstack/udp.h"
 #include "standin/netstack/wire_field.h"
 
+using standin::IPv4Host;
 using standin::netstack::DropReason;
-using standin::netstack::Ipv4Address;
 using standin::netstack::LoadBe32;
 using standin::netstack::UdpDatagram;
 using standin::netstack::UdpHeader;
@@ -21,7 +21,7 @@ using standin::netstack::UdpHeader;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 8) return 0;
   const char* p = reinterpret_cast<const char*>(data);
-  Ipv4Address source(LoadBe32(p)), destination(LoadBe32(p + 4));
+  IPv4Host source(LoadBe32(p)), destination(LoadBe32(p + 4));
   std::string_view bytes(p + 8, size - 8);
 
   UdpDatagram lengths_only;

@@ -9,8 +9,8 @@ namespace {
 
 using std::string_literals::operator""s;
 
-const Ipv4Address kSrc(192, 0, 2, 1);
-const Ipv4Address kDst(192, 0, 2, 2);
+const IPv4Host kSrc(192, 0, 2, 1);
+const IPv4Host kDst(192, 0, 2, 2);
 
 // 5353 -> 53, length 12, checksum 0xa1ed (for kSrc -> kDst), "abcd".
 const std::string kDatagram =
@@ -31,14 +31,14 @@ TEST(UdpDatagramTest, ChecksumComputesOverThePseudoHeader) {
   EXPECT_EQ(UdpChecksum(kSrc, kDst, kDatagram), 0xa1ed);
   // Swapping the addresses keeps the sum: the pseudo-header is a sum too.
   EXPECT_EQ(UdpChecksum(kDst, kSrc, kDatagram), 0xa1ed);
-  EXPECT_NE(UdpChecksum(kSrc, Ipv4Address(192, 0, 2, 3), kDatagram), 0xa1ed);
+  EXPECT_NE(UdpChecksum(kSrc, IPv4Host(192, 0, 2, 3), kDatagram), 0xa1ed);
 }
 
 TEST(UdpDatagramTest, ZeroChecksumMeansNone) {
   std::string none = kDatagram;
   none[6] = none[7] = 0;
   absl::StatusOr<UdpDatagram> d =
-      UdpDatagram::Parse(none, kSrc, Ipv4Address(203, 0, 113, 9));
+      UdpDatagram::Parse(none, kSrc, IPv4Host(203, 0, 113, 9));
   ASSERT_TRUE(d.ok()) << d.status();
   EXPECT_EQ(d->checksum(), 0);
 }

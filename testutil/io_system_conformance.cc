@@ -15,11 +15,11 @@
 #include "standin/netstack/ethernet_protocol.h"
 #include "standin/netstack/ip_protocol.h"
 #include "standin/netstack/ipv4.h"
-#include "standin/netstack/ipv4_address.h"
 #include "standin/netstack/mac_address.h"
 #include "standin/netstack/raw_udp_protocol.h"
 #include "standin/netstack/udp.h"
 #include "standin/testutil/private_network.h"
+#include "standin/transport/address.h"
 #include "standin/transport/interfaces.h"
 #include "standin/transport/status.h"
 #include "standin/tuntap/memory_io_system.h"
@@ -89,13 +89,13 @@ std::vector<IoSystemHarnessFactory> MemoryIoSystemHarnesses(
     std::string prefix, IoSystemWrapper wrap) {
   std::vector<IoSystemHarnessFactory> factories;
   for (const auto& [suffix, mode] : kModes) {
-    factories.push_back({absl::StrCat(prefix, suffix), [mode = mode, wrap] {
-                           auto memory = std::make_unique<MemoryIoSystem>();
-                           memory->set_udp_source({Net::kLocal, 21345});
-                           return std::make_unique<DeviceHarness>(
-                               std::move(memory), mode,
-                               /*real=*/false, wrap);
-                         }});
+    factories.push_back(
+        {absl::StrCat(prefix, suffix), [mode = mode, wrap] {
+           auto memory = std::make_unique<MemoryIoSystem>();
+           memory->set_udp_source(IPv4Address::Udp(Net::kLocalHost, 21345));
+           return std::make_unique<DeviceHarness>(std::move(memory), mode,
+                                                  /*real=*/false, wrap);
+         }});
   }
   return factories;
 }
@@ -167,9 +167,9 @@ int IoSystemConformanceTest::InvalidFileDescriptor() {
 std::string IoSystemConformanceTest::Encapsulate(uint16_t source_port,
                                                  uint16_t dest_port,
                                                  std::string_view payload) {
-  std::string packet = netstack::BuildUdpIpv4(
-      *netstack::Ipv4Address::Parse(Net::kRemote), source_port,
-      *netstack::Ipv4Address::Parse(Net::kLocal), dest_port, payload);
+  std::string packet =
+      netstack::BuildUdpIpv4(*IPv4Host::Parse(Net::kRemote), source_port,
+                             *IPv4Host::Parse(Net::kLocal), dest_port, payload);
   if (type() == TunnelType::kTap) {
     packet = netstack::BuildEthernet(netstack::MacAddress(),
                                      netstack::MacAddress::Broadcast(),
@@ -272,8 +272,8 @@ TEST_P(IoSystemConformanceTest, Receive) {
   // UDP promises nothing, so try a few times, as Twisted does.
   for (int attempt = 0; attempt < 10; ++attempt) {
     const std::string message = UniqueMessage();
-    absl::StatusOr<UdpEndpoint> source =
-        system().SendUdp(message, {Net::kRemote, kPort});
+    absl::StatusOr<IPv4Address> source =
+        system().SendUdp(message, IPv4Address::Udp(Net::kRemoteHost, kPort));
     ASSERT_TRUE(source.ok()) << source.status();
     auto found = ReadUntil(message);
     if (found.has_value()) {
@@ -289,7 +289,7 @@ TEST_P(IoSystemConformanceTest, Receive) {
 TEST_P(IoSystemConformanceTest, Send) {
   const std::string message = UniqueMessage();
   absl::StatusOr<std::unique_ptr<UdpReceiver>> port =
-      system().ReceiveUdp(fd_, Net::kLocal, kPort);
+      system().ReceiveUdp(fd_, IPv4Address::Udp(Net::kLocalHost, kPort));
   ASSERT_TRUE(port.ok()) << port.status();
   const std::string packet = Encapsulate(50000, kPort, message);
   absl::StatusOr<size_t> written = system().Write(fd_, packet);
@@ -395,7 +395,9 @@ TEST_P(IoSystemConformanceTest, MalformedWriteIsEINVAL) {
 
 TEST_P(IoSystemConformanceTest, PiHeaderCarriesEthertype) {
   const std::string message = UniqueMessage();
-  ASSERT_TRUE(system().SendUdp(message, {Net::kRemote, kPort}).ok());
+  ASSERT_TRUE(system()
+                  .SendUdp(message, IPv4Address::Udp(Net::kRemoteHost, kPort))
+                  .ok());
   for (int i = 0; i < 100; ++i) {
     absl::StatusOr<std::string> packet = system().Read(fd_, 2048);
     ASSERT_TRUE(packet.ok()) << packet.status();
@@ -415,7 +417,9 @@ TEST_P(IoSystemConformanceTest, PiHeaderCarriesEthertype) {
 
 TEST_P(IoSystemConformanceTest, ShortReadTruncatesAndFlagsStrip) {
   const std::string message = UniqueMessage() + std::string(200, '.');
-  ASSERT_TRUE(system().SendUdp(message, {Net::kRemote, kPort}).ok());
+  ASSERT_TRUE(system()
+                  .SendUdp(message, IPv4Address::Udp(Net::kRemoteHost, kPort))
+                  .ok());
   // Room for the headers and 4 payload bytes only.
   const size_t limit = LinkHeaderSize() + kIpHeader + kUdpHeader + 4;
   for (int i = 0; i < 100; ++i) {
@@ -445,7 +449,10 @@ TEST_P(IoSystemConformanceTest, ShortReadTruncatesAndFlagsStrip) {
 TEST_P(IoSystemConformanceTest, ReadBufferSmallerThanPiHeader) {
   // With PI the kernel cannot even fit the header: EINVAL (and the packet
   // is gone). Without PI the packet is simply cut to the buffer.
-  ASSERT_TRUE(system().SendUdp(UniqueMessage(), {Net::kRemote, kPort}).ok());
+  ASSERT_TRUE(
+      system()
+          .SendUdp(UniqueMessage(), IPv4Address::Udp(Net::kRemoteHost, kPort))
+          .ok());
   absl::StatusOr<std::string> packet = system().Read(fd_, kPiSize - 1);
   if (pi()) {
     EXPECT_EQ(ErrnoOf(packet.status()), EINVAL) << packet.status();
@@ -459,7 +466,7 @@ TEST_P(IoSystemConformanceTest, ReadBufferSmallerThanPiHeader) {
 TEST_P(IoSystemConformanceTest, DatagramsKeepTheirBoundariesAndOrder) {
   const std::string first = UniqueMessage();
   const std::string second = UniqueMessage() + "-second";
-  const UdpEndpoint to{Net::kRemote, kPort};
+  const IPv4Address to = IPv4Address::Udp(Net::kRemoteHost, kPort);
   ASSERT_TRUE(system().SendUdp(first, to).ok());
   ASSERT_TRUE(system().SendUdp(second, to).ok());
   std::vector<std::string> seen;
@@ -478,8 +485,8 @@ TEST_P(IoSystemConformanceTest, DatagramsKeepTheirBoundariesAndOrder) {
 // the kernel chose, not 0.0.0.0).
 TEST_P(IoSystemConformanceTest, SendUdpReportsTheSourceReadOffTheTunnel) {
   const std::string message = UniqueMessage();
-  absl::StatusOr<UdpEndpoint> source =
-      system().SendUdp(message, {Net::kRemote, kPort});
+  absl::StatusOr<IPv4Address> source =
+      system().SendUdp(message, IPv4Address::Udp(Net::kRemoteHost, kPort));
   ASSERT_TRUE(source.ok()) << source.status();
   auto found = ReadUntil(message);
   ASSERT_TRUE(found.has_value()) << "never read the datagram on " << name_;
@@ -492,7 +499,9 @@ TEST_P(IoSystemConformanceTest, SendUdpReportsTheSourceReadOffTheTunnel) {
 TEST_P(IoSystemConformanceTest, ZeroLengthReadReturnsZeroAndKeepsTheDatagram) {
   // The kernel answers before it dequeues (or needs room for a PI header).
   const std::string message = UniqueMessage();
-  ASSERT_TRUE(system().SendUdp(message, {Net::kRemote, kPort}).ok());
+  ASSERT_TRUE(system()
+                  .SendUdp(message, IPv4Address::Udp(Net::kRemoteHost, kPort))
+                  .ok());
   absl::StatusOr<std::string> nothing = system().Read(fd_, 0);
   ASSERT_TRUE(nothing.ok()) << nothing.status();
   EXPECT_EQ(*nothing, "");

@@ -49,6 +49,9 @@ struct IoSystemConformanceNetwork {
   static constexpr const char* kLocal = "192.0.2.1";
   // The far end: datagrams to it are routed into the tunnel.
   static constexpr const char* kRemote = "192.0.2.2";
+  // The same two addresses in binary, for IPv4Address endpoints.
+  static constexpr IPv4Host kLocalHost = "192.0.2.1";
+  static constexpr IPv4Host kRemoteHost = "192.0.2.2";
   // What the far end answers ARP with, on a TAP.
   static constexpr const char* kRemoteMac = "02:00:00:00:00:02";
   static constexpr int kPrefixLength = 24;

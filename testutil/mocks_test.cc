@@ -12,12 +12,12 @@
 #include "gtest/gtest.h"
 #include "standin/netstack/builders.h"
 #include "standin/netstack/ip_protocol.h"
-#include "standin/netstack/ipv4_address.h"
 #include "standin/netstack/raw_udp_protocol.h"
 #include "standin/process/fake_process_transport.h"
 #include "standin/process/process_status.h"
 #include "standin/testutil/loopback_pump.h"
 #include "standin/testutil/scripted_transport.h"
+#include "standin/transport/address.h"
 #include "standin/transport/epoll_reactor.h"
 #include "standin/transport/status.h"
 #include "standin/transport/stream_connection.h"
@@ -249,10 +249,9 @@ TEST(MockDatagramProtocolTest, ReceivesWhatTheNetstackDispatches) {
   EXPECT_CALL(protocol, DatagramReceived(
                             "ping", Address(IPv4Address{IPv4Address::Kind::kUdp,
                                                         "192.0.2.1", 40000})));
-  ip.DatagramReceived(
-      ns::BuildUdpIpv4(ns::Ipv4Address(192, 0, 2, 1), 40000,
-                       ns::Ipv4Address(192, 0, 2, 2), 7, "ping"),
-      {});
+  ip.DatagramReceived(ns::BuildUdpIpv4(standin::IPv4Host(192, 0, 2, 1), 40000,
+                                       standin::IPv4Host(192, 0, 2, 2), 7, "ping"),
+                      {});
 }
 
 }  // namespace

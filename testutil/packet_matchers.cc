@@ -41,16 +41,7 @@ bool MatchPayload(std::string_view payload, const BytesMatcher& matcher,
 
 }  // namespace
 
-netstack::Ipv4Address AddressOrDie(std::string_view dotted) {
-  absl::StatusOr<netstack::Ipv4Address> a =
-      netstack::Ipv4Address::Parse(dotted);
-  if (!a.ok()) {
-    std::fprintf(stderr, "packet matcher: %s\n",
-                 std::string(a.status().message()).c_str());
-    std::abort();
-  }
-  return *a;
-}
+
 
 bool MatchEthernet(std::string_view bytes, const EthernetExpectation& want,
                    const BytesMatcher& payload, std::ostream* why) {

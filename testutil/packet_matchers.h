@@ -8,10 +8,10 @@
 // Example:
 //
 //   using namespace standin::testutil;
-//   using standin::netstack::Ipv4Address;
+//   using standin::IPv4Host;
 //   // A TUN write: a bare IPv4 packet.
 //   EXPECT_THAT(tunnel->write_buffer().front(),
-//               IsUdpDatagram(Ipv4Address(192, 0, 2, 2), 53, "query"));
+//               IsUdpDatagram(IPv4Host(192, 0, 2, 2), 53, "query"));
 //   // A TAP write: an Ethernet frame around it.
 //   EXPECT_THAT(frame, IsEthernetFrame(standin::netstack::kEtherTypeIpv4,
 //                                      IsUdpDatagram("192.0.2.2", 53,
@@ -31,8 +31,8 @@
 #include <utility>
 
 #include "gmock/gmock.h"
-#include "standin/netstack/ipv4_address.h"
 #include "standin/netstack/mac_address.h"
+#include "standin/transport/address.h"
 
 namespace standin::testutil {
 namespace packet_matchers_internal {
@@ -47,15 +47,15 @@ struct EthernetExpectation {
 };
 
 struct Ipv4Expectation {
-  std::optional<netstack::Ipv4Address> source;
-  std::optional<netstack::Ipv4Address> destination;
+  std::optional<IPv4Host> source;
+  std::optional<IPv4Host> destination;
   uint8_t protocol = 0;
 };
 
 struct UdpExpectation {
-  std::optional<netstack::Ipv4Address> source;
+  std::optional<IPv4Host> source;
   std::optional<uint16_t> source_port;
-  netstack::Ipv4Address destination;
+  IPv4Host destination;
   uint16_t destination_port = 0;
 };
 
@@ -72,10 +72,6 @@ void DescribeIpv4(const Ipv4Expectation& want, const BytesMatcher& payload,
                   std::ostream* os);
 void DescribeUdp(const UdpExpectation& want, const BytesMatcher& payload,
                  std::ostream* os);
-
-// Parses dotted text for the convenience overloads; dies naming the text if
-// it is not an address (a bug in the test, not in the code under test).
-netstack::Ipv4Address AddressOrDie(std::string_view dotted);
 
 // One polymorphic matcher class for the three layers.
 template <typename Expectation,
@@ -147,8 +143,7 @@ IsIpv4Packet(uint8_t protocol,
 
 // As above, also checking the source and destination addresses.
 inline testing::PolymorphicMatcher<packet_matchers_internal::Ipv4Matcher>
-IsIpv4Packet(netstack::Ipv4Address source, netstack::Ipv4Address destination,
-             uint8_t protocol,
+IsIpv4Packet(IPv4Host source, IPv4Host destination, uint8_t protocol,
              testing::Matcher<std::string_view> payload = testing::_) {
   return testing::MakePolymorphicMatcher(packet_matchers_internal::Ipv4Matcher(
       {.source = source, .destination = destination, .protocol = protocol},
@@ -157,27 +152,20 @@ IsIpv4Packet(netstack::Ipv4Address source, netstack::Ipv4Address destination,
 
 // Bytes that parse as a valid IPv4 packet carrying one valid UDP datagram
 // (not a fragment; checksum verified when nonzero) to `destination` port
-// `destination_port`, whose payload matches `payload`.
+// `destination_port`, whose payload matches `payload`. `destination` may be
+// written as a literal: IsUdpDatagram("192.0.2.2", 53, "query").
 inline testing::PolymorphicMatcher<packet_matchers_internal::UdpMatcher>
-IsUdpDatagram(netstack::Ipv4Address destination, uint16_t destination_port,
+IsUdpDatagram(IPv4Host destination, uint16_t destination_port,
               testing::Matcher<std::string_view> payload = testing::_) {
   return testing::MakePolymorphicMatcher(packet_matchers_internal::UdpMatcher(
       {.destination = destination, .destination_port = destination_port},
       std::move(payload)));
 }
 
-// As above with the destination as dotted text ("192.0.2.2").
-inline testing::PolymorphicMatcher<packet_matchers_internal::UdpMatcher>
-IsUdpDatagram(std::string_view destination, uint16_t destination_port,
-              testing::Matcher<std::string_view> payload = testing::_) {
-  return IsUdpDatagram(packet_matchers_internal::AddressOrDie(destination),
-                       destination_port, std::move(payload));
-}
-
 // As IsUdpDatagram(), also checking the source address and port.
 inline testing::PolymorphicMatcher<packet_matchers_internal::UdpMatcher>
-IsUdpDatagramFrom(netstack::Ipv4Address source, uint16_t source_port,
-                  netstack::Ipv4Address destination, uint16_t destination_port,
+IsUdpDatagramFrom(IPv4Host source, uint16_t source_port, IPv4Host destination,
+                  uint16_t destination_port,
                   testing::Matcher<std::string_view> payload = testing::_) {
   return testing::MakePolymorphicMatcher(packet_matchers_internal::UdpMatcher(
       {.source = source,

@@ -12,14 +12,37 @@ void MalformedAddressLiteral() {}
 }  // namespace address_internal
 
 absl::StatusOr<IPv4Host> IPv4Host::Parse(std::string_view dotted) {
-  std::optional<uint32_t> v = address_internal::ParseIPv4(dotted);
-  if (!v) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "'", absl::string_view(dotted.data(), dotted.size()),
-        "' is not an IPv4 address (want four decimal octets 0-255, e.g. "
-        "192.0.2.1)"));
+  // The constexpr parser decides; this only explains a refusal.
+  if (auto v = address_internal::ParseIPv4(dotted)) return IPv4Host(*v);
+  auto bad = [&](std::string_view why) {
+    std::string message = "not an IPv4 address: \"";
+    message.append(dotted).append("\" (").append(why).append(")");
+    return absl::InvalidArgumentError(message);
+  };
+  size_t i = 0;
+  for (int octet = 0; octet < 4; ++octet) {
+    if (octet > 0) {
+      if (i >= dotted.size() || dotted[i] != '.') break;
+      ++i;
+    }
+    const size_t start = i;
+    uint32_t n = 0;
+    while (i < dotted.size() && dotted[i] >= '0' && dotted[i] <= '9' &&
+           i - start < 3) {
+      n = n * 10 + static_cast<uint32_t>(dotted[i] - '0');
+      ++i;
+    }
+    if (i == start) break;
+    if (i < dotted.size() && dotted[i] >= '0' && dotted[i] <= '9') {
+      return bad("octet has more than three digits");
+    }
+    if (n > 255) return bad("octet greater than 255");
+    if (i - start > 1 && dotted[start] == '0') {
+      return bad("octet has a leading zero");
+    }
+    if (octet == 3) return bad("trailing characters after four octets");
   }
-  return IPv4Host(*v);
+  return bad("expected four dot-separated decimal octets, e.g. 192.0.2.1");
 }
 
 size_t IPv4Host::FormatTo(char* out) const {

@@ -31,9 +31,8 @@ constexpr size_t kPcapFileHeader = 24;
 constexpr size_t kPcapRecordHeader = 16;
 
 std::string Udp(std::string_view payload, uint16_t to_port = 7) {
-  return netstack::BuildUdpIpv4(netstack::Ipv4Address(192, 0, 2, 2), 5000,
-                                netstack::Ipv4Address(192, 0, 2, 1), to_port,
-                                payload);
+  return netstack::BuildUdpIpv4(IPv4Host(192, 0, 2, 2), 5000,
+                                IPv4Host(192, 0, 2, 1), to_port, payload);
 }
 
 absl::Time Epoch() { return absl::UnixEpoch(); }
@@ -76,7 +75,7 @@ TEST(CapturingIoSystemTest, TapFramesAreRecordedWithoutThePiHeader) {
       &bytes, netstack::LinkType::kEthernet, Epoch);
   CapturingIoSystem capture(&memory, &pcap);
   const int fd = OpenTunnel(capture, TunnelFlags::kTap);  // With PI.
-  ASSERT_TRUE(capture.SendUdp("hello", {"192.0.2.1", 7}).ok());
+  ASSERT_TRUE(capture.SendUdp("hello", IPv4Address::Udp("192.0.2.1", 7)).ok());
   const std::string inbound = memory.GetTunnel(fd)->read_buffer().front();
   absl::StatusOr<std::string> read = capture.Read(fd, 2048);
   ASSERT_TRUE(read.ok()) << read.status();
@@ -196,10 +195,9 @@ TEST(CapturingIoSystemTest, TcpdumpReadsTheCapture) {
     ASSERT_TRUE(port.StartListening().ok());
     memory.GetTunnel(port)->AddToReadBuffer(Udp("query", 53));
     ASSERT_TRUE(port.DoRead().ok());
-    ASSERT_TRUE(port
-                    .WriteDatagram(netstack::BuildUdpIpv4(
-                        netstack::Ipv4Address(192, 0, 2, 1), 53,
-                        netstack::Ipv4Address(192, 0, 2, 2), 5000, "answer"))
+    ASSERT_TRUE(port.WriteDatagram(netstack::BuildUdpIpv4(
+                                       IPv4Host(192, 0, 2, 1), 53,
+                                       IPv4Host(192, 0, 2, 2), 5000, "answer"))
                     .ok());
     EXPECT_EQ(capture.captured(), 2u);
   }

@@ -63,9 +63,9 @@ class Rig {
   void QueueDatagrams() {
     Tunnel* tunnel = memory_.GetTunnel(port_);
     for (int i = 1; i <= kDatagrams; ++i) {
-      tunnel->AddToReadBuffer(netstack::BuildUdpIpv4(
-          netstack::Ipv4Address(192, 0, 2, 2), 5000,
-          netstack::Ipv4Address(192, 0, 2, 1), kPort, Payload(i)));
+      tunnel->AddToReadBuffer(
+          netstack::BuildUdpIpv4(IPv4Host(192, 0, 2, 2), 5000,
+                                 IPv4Host(192, 0, 2, 1), kPort, Payload(i)));
     }
   }
 
@@ -170,9 +170,8 @@ TEST(FaultSweepTest, ShortReadsAreDroppedNotDeliveredTruncated) {
 // that datagram and says so; a dropped one is silently missing.
 TEST(FaultSweepTest, WriteFailures) {
   auto datagram = [](int i) {
-    return netstack::BuildUdpIpv4(netstack::Ipv4Address(192, 0, 2, 1), kPort,
-                                  netstack::Ipv4Address(192, 0, 2, 2), 5000,
-                                  Payload(i));
+    return netstack::BuildUdpIpv4(IPv4Host(192, 0, 2, 1), kPort,
+                                  IPv4Host(192, 0, 2, 2), 5000, Payload(i));
   };
   auto all_but = [&](int skip) {
     std::vector<std::string> out;

@@ -8,8 +8,8 @@
 #include "standin/netstack/builders.h"
 #include "standin/netstack/ethernet.h"
 #include "standin/netstack/ipv4.h"
-#include "standin/netstack/ipv4_address.h"
 #include "standin/netstack/udp.h"
+#include "standin/transport/address.h"
 #include "standin/transport/internal/absl_view.h"
 #include "standin/transport/status.h"
 
@@ -20,8 +20,7 @@ namespace {
 // it is an IPv4/UDP datagram for `host`:`port`.
 std::optional<std::string_view> UdpPayloadFor(const Tunnel& tunnel,
                                               std::string_view written,
-                                              netstack::Ipv4Address host,
-                                              uint16_t port) {
+                                              IPv4Host host, uint16_t port) {
   std::string_view packet = written;
   if (tunnel.has_pi()) {
     if (packet.size() < kPiSize) return std::nullopt;
@@ -53,7 +52,7 @@ std::optional<std::string_view> UdpPayloadFor(const Tunnel& tunnel,
 
 class MemoryUdpReceiver : public UdpReceiver {
  public:
-  MemoryUdpReceiver(MemoryIoSystem* system, int fd, netstack::Ipv4Address host,
+  MemoryUdpReceiver(MemoryIoSystem* system, int fd, IPv4Host host,
                     uint16_t port)
       : system_(system), fd_(fd), host_(host), port_(port) {}
 
@@ -80,7 +79,7 @@ class MemoryUdpReceiver : public UdpReceiver {
  private:
   MemoryIoSystem* system_;
   int fd_;
-  netstack::Ipv4Address host_;
+  IPv4Host host_;
   uint16_t port_;
 };
 
@@ -183,32 +182,22 @@ absl::Status MemoryIoSystem::Close(int fd) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<UdpEndpoint> MemoryIoSystem::SendUdpVia(int fd,
+absl::StatusOr<IPv4Address> MemoryIoSystem::SendUdpVia(int fd,
                                                        std::string_view payload,
-                                                       const UdpEndpoint& to) {
+                                                       const IPv4Address& to) {
   absl::StatusOr<Tunnel*> tunnel = Lookup(fd, "send UDP");
   if (!tunnel.ok()) return tunnel.status();
   if (!(*tunnel)->tunnel_mode().has_value()) {
     return ErrnoStatus(
         EBADFD, absl::StrCat("send UDP via fd ", fd, " before TUNSETIFF"));
   }
-  if (udp_source_ip_.value() == 0 || udp_source_ip_text_ != udp_source_.host) {
-    absl::StatusOr<netstack::Ipv4Address> source =
-        netstack::Ipv4Address::Parse(udp_source_.host);
-    if (!source.ok()) return source.status();
-    udp_source_ip_ = *source;
-    udp_source_ip_text_ = udp_source_.host;
-  }
-  absl::StatusOr<netstack::Ipv4Address> dest =
-      netstack::Ipv4Address::Parse(to.host);
-  if (!dest.ok()) return dest.status();
   (*tunnel)->AddToReadBuffer(netstack::BuildUdpIpv4(
-      udp_source_ip_, udp_source_.port, *dest, to.port, payload));
+      udp_source_.host, udp_source_.port, to.host, to.port, payload));
   return udp_source_;
 }
 
-absl::StatusOr<UdpEndpoint> MemoryIoSystem::SendUdp(std::string_view payload,
-                                                    const UdpEndpoint& to) {
+absl::StatusOr<IPv4Address> MemoryIoSystem::SendUdp(std::string_view payload,
+                                                    const IPv4Address& to) {
   if (udp_route_.has_value()) return SendUdpVia(*udp_route_, payload, to);
   std::optional<int> only;
   for (const auto& [fd, tunnel] : open_files_) {
@@ -230,11 +219,8 @@ absl::StatusOr<UdpEndpoint> MemoryIoSystem::SendUdp(std::string_view payload,
 }
 
 absl::StatusOr<std::unique_ptr<UdpReceiver>> MemoryIoSystem::ReceiveUdp(
-    int fd, std::string_view host, uint16_t port) {
-  absl::StatusOr<netstack::Ipv4Address> address =
-      netstack::Ipv4Address::Parse(host);
-  if (!address.ok()) return address.status();
-  return std::make_unique<MemoryUdpReceiver>(this, fd, *address, port);
+    int fd, const IPv4Address& local) {
+  return std::make_unique<MemoryUdpReceiver>(this, fd, local.host, local.port);
 }
 
 }  // namespace standin

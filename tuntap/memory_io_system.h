@@ -15,7 +15,8 @@
 //   standin::MemoryIoSystem system;
 //   standin::TuntapPort port("tun0", &ip, 8192, &reactor, &system);
 //   ASSERT_TRUE(port.StartListening().ok());
-//   standin::UdpEndpoint from = *system.SendUdp("ping", {"192.0.2.1", 7});
+//   standin::IPv4Address from =
+//       *system.SendUdp("ping", standin::IPv4Address::Udp("192.0.2.1", 7));
 //   ASSERT_TRUE(port.DoRead().ok());          // ip -> udp -> your protocol
 //   standin::Tunnel* tunnel = system.GetTunnel(port);
 //   EXPECT_THAT(tunnel->write_buffer(), testing::SizeIs(1));  // its reply
@@ -34,7 +35,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
-#include "standin/netstack/ipv4_address.h"
+#include "standin/transport/address.h"
 #include "standin/transport/reactor.h"
 #include "standin/tuntap/io_system.h"
 #include "standin/tuntap/tunnel.h"
@@ -71,15 +72,15 @@ class MemoryIoSystem : public IoSystem {
 
   // Where SendUdp() datagrams come from; Twisted's 10.1.2.3:21345 unless
   // set.
-  void set_udp_source(UdpEndpoint source) { udp_source_ = std::move(source); }
-  const UdpEndpoint& udp_source() const { return udp_source_; }
+  void set_udp_source(IPv4Address source) { udp_source_ = source; }
+  const IPv4Address& udp_source() const { return udp_source_; }
   // SendUdp() delivers to the tunnel open as `fd` (checked at send time).
   // Unset, it delivers to the only attached tunnel, and fails when there
   // are none or several.
   void RouteUdpTo(int fd) { udp_route_ = fd; }
   // SendUdp() through the tunnel open as `fd`, whatever the route.
-  absl::StatusOr<UdpEndpoint> SendUdpVia(int fd, std::string_view payload,
-                                         const UdpEndpoint& to);
+  absl::StatusOr<IPv4Address> SendUdpVia(int fd, std::string_view payload,
+                                         const IPv4Address& to);
 
   // --- IoSystem: descriptors ---------------------------------------------
   // EPERM unless "open" is in permissions(); ENOSYS for a path nobody
@@ -101,10 +102,10 @@ class MemoryIoSystem : public IoSystem {
   // Builds the IPv4/UDP datagram from udp_source() with netstack, queues it
   // on the routed tunnel (framed as Ethernet on a TAP) and returns
   // udp_source().
-  absl::StatusOr<UdpEndpoint> SendUdp(std::string_view payload,
-                                      const UdpEndpoint& to) override;
+  absl::StatusOr<IPv4Address> SendUdp(std::string_view payload,
+                                      const IPv4Address& to) override;
   // Recv() takes datagrams the application wrote to the tunnel open as `fd`
-  // (skipping any not addressed to `host`:`port`, as a socket never sees
+  // (skipping any not addressed to `local`, as a socket never sees
   // them) and returns the UDP payload; EAGAIN when none is left.
   absl::StatusOr<std::unique_ptr<UdpReceiver>> ReceiveUdp(
       int fd, const IPv4Address& local) override;
@@ -120,10 +121,7 @@ class MemoryIoSystem : public IoSystem {
   absl::flat_hash_map<int, std::unique_ptr<Tunnel>> open_files_;
   absl::flat_hash_set<std::string> permissions_ = {"open", "ioctl"};
   int next_fd_ = kFirstFd;
-  UdpEndpoint udp_source_{"10.1.2.3", 21345};
-  // udp_source_.host parsed, for the text it was parsed from.
-  netstack::Ipv4Address udp_source_ip_;
-  std::string udp_source_ip_text_;
+  IPv4Address udp_source_ = IPv4Address::Udp("10.1.2.3", 21345);
   std::optional<int> udp_route_;
 };
 

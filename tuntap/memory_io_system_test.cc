@@ -121,9 +121,8 @@ TEST(TunnelTest, AddToReadBufferBeforeTunSetIffDies) {
 TEST(TunnelTest, TapFramingLikeTwisted) {
   MemoryIoSystem system;
   const int fd = OpenTunnel(system, TunnelFlags::kTap | TunnelFlags::kNoPi);
-  const std::string ip =
-      netstack::BuildUdpIpv4(netstack::Ipv4Address(10, 0, 0, 1), 1,
-                             netstack::Ipv4Address(10, 0, 0, 2), 2, "x");
+  const std::string ip = netstack::BuildUdpIpv4(IPv4Host(10, 0, 0, 1), 1,
+                                                IPv4Host(10, 0, 0, 2), 2, "x");
   system.GetTunnel(fd)->AddToReadBuffer(ip);
   absl::StatusOr<std::string> frame = system.Read(fd, 2048);
   ASSERT_TRUE(frame.ok());
@@ -160,9 +159,10 @@ TEST(MemoryIoSystemTest, SendUdpGoesToTheOnlyAttachedTunnel) {
   MemoryIoSystem system;
   const int unattached = *system.Open(kTunDevicePath, O_RDWR | O_NONBLOCK);
   const int fd = OpenTunnel(system, kTunNoPi);
-  absl::StatusOr<UdpEndpoint> source = system.SendUdp("hi", {"10.0.0.9", 53});
+  absl::StatusOr<IPv4Address> source =
+      system.SendUdp("hi", IPv4Address::Udp("10.0.0.9", 53));
   ASSERT_TRUE(source.ok()) << source.status();
-  EXPECT_EQ(*source, (UdpEndpoint{"10.1.2.3", 21345}));  // Twisted's.
+  EXPECT_EQ(*source, (IPv4Address::Udp("10.1.2.3", 21345)));  // Twisted's.
   EXPECT_THAT(system.GetTunnel(fd)->read_buffer(), ::testing::SizeIs(1));
   EXPECT_THAT(system.GetTunnel(unattached)->read_buffer(), IsEmpty());
 }
@@ -171,36 +171,39 @@ TEST(MemoryIoSystemTest, SendUdpWithSeveralTunnelsNeedsARoute) {
   MemoryIoSystem system;
   const int a = OpenTunnel(system, kTunNoPi, "a");
   const int b = OpenTunnel(system, kTunNoPi, "b");
-  EXPECT_EQ(system.SendUdp("hi", {"10.0.0.9", 53}).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      system.SendUdp("hi", IPv4Address::Udp("10.0.0.9", 53)).status().code(),
+      absl::StatusCode::kFailedPrecondition);
   system.RouteUdpTo(b);
-  system.set_udp_source({"198.51.100.7", 4000});
-  EXPECT_EQ(*system.SendUdp("hi", {"10.0.0.9", 53}),
-            (UdpEndpoint{"198.51.100.7", 4000}));
+  system.set_udp_source(IPv4Address::Udp("198.51.100.7", 4000));
+  EXPECT_EQ(*system.SendUdp("hi", IPv4Address::Udp("10.0.0.9", 53)),
+            (IPv4Address::Udp("198.51.100.7", 4000)));
   EXPECT_THAT(system.GetTunnel(a)->read_buffer(), IsEmpty());
   EXPECT_THAT(system.GetTunnel(b)->read_buffer(), ::testing::SizeIs(1));
-  ASSERT_TRUE(system.SendUdpVia(a, "x", {"10.0.0.9", 53}).ok());
+  ASSERT_TRUE(system.SendUdpVia(a, "x", IPv4Address::Udp("10.0.0.9", 53)).ok());
   EXPECT_THAT(system.GetTunnel(a)->read_buffer(), ::testing::SizeIs(1));
 }
 
 TEST(MemoryIoSystemTest, SendUdpWithNoTunnelIsENETUNREACH) {
   MemoryIoSystem system;
-  EXPECT_EQ(ErrnoOf(system.SendUdp("hi", {"10.0.0.9", 53}).status()),
-            ENETUNREACH);
-  EXPECT_EQ(ErrnoOf(system.SendUdpVia(8192, "hi", {"10.0.0.9", 53}).status()),
-            EBADF);
-  const int fd = OpenTunnel(system, kTunNoPi);
-  EXPECT_EQ(system.SendUdpVia(fd, "hi", {"not an address", 53}).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      ErrnoOf(system.SendUdp("hi", IPv4Address::Udp("10.0.0.9", 53)).status()),
+      ENETUNREACH);
+  EXPECT_EQ(
+      ErrnoOf(system.SendUdpVia(8192, "hi", IPv4Address::Udp("10.0.0.9", 53))
+                  .status()),
+      EBADF);
+  // A malformed destination no longer reaches SendUdp: IPv4Address holds a
+  // binary host, and a bad literal does not compile.
 }
 
 TEST(MemoryIoSystemTest, ReceiveUdpSkipsOtherTrafficAndSaysEAGAINWhenDry) {
   MemoryIoSystem system;
   const int fd = OpenTunnel(system, kTunNoPi);
-  auto receiver = system.ReceiveUdp(fd, "192.0.2.1", 7);
+  auto receiver = system.ReceiveUdp(fd, IPv4Address::Udp("192.0.2.1", 7));
   ASSERT_TRUE(receiver.ok());
-  const auto a = netstack::Ipv4Address(192, 0, 2, 2);
-  const auto b = netstack::Ipv4Address(192, 0, 2, 1);
+  const auto a = IPv4Host(192, 0, 2, 2);
+  const auto b = IPv4Host(192, 0, 2, 1);
   ASSERT_TRUE(
       system.Write(fd, netstack::BuildUdpIpv4(a, 1, b, 8, "other port")).ok());
   ASSERT_TRUE(
@@ -214,11 +217,6 @@ TEST(MemoryIoSystemTest, ReceiveUdpSkipsOtherTrafficAndSaysEAGAINWhenDry) {
   EXPECT_EQ(*(*receiver)->Recv(3), "cut");
 }
 
-TEST(MemoryIoSystemTest, ReceiveUdpRejectsABadHost) {
-  MemoryIoSystem system;
-  EXPECT_EQ(system.ReceiveUdp(8192, "nope", 7).status().code(),
-            absl::StatusCode::kInvalidArgument);
-}
 
 }  // namespace
 }  // namespace standin

@@ -120,9 +120,8 @@ class TuntapPortRealTest : public ::testing::Test {
   }
 
   std::string Reply(uint16_t to_port, std::string_view payload) {
-    return netstack::BuildUdpIpv4(
-        *netstack::Ipv4Address::Parse(kRemote), kRemotePort,
-        *netstack::Ipv4Address::Parse(kLocal), to_port, payload);
+    return netstack::BuildUdpIpv4(*IPv4Host::Parse(kRemote), kRemotePort,
+                                  *IPv4Host::Parse(kLocal), to_port, payload);
   }
 
   EpollReactor reactor_;
@@ -146,7 +145,7 @@ TEST_F(TuntapPortRealTest, TunCarriesDatagramsBothWays) {
   RunUntil([&] { return capture_.received.size() >= 2; });
   EXPECT_THAT(capture_.received, ElementsAre("first", "second"));
   EXPECT_EQ(capture_.senders[0],
-            Address(IPv4Address{IPv4Address::Kind::kUdp, kLocal, sock.port()}));
+            Address(IPv4Address::Udp("192.0.2.1", sock.port())));  // kLocal
 
   absl::StatusOr<size_t> n = port.WriteDatagram(Reply(sock.port(), "back"));
   ASSERT_TRUE(n.ok()) << n.status();

@@ -541,9 +541,8 @@ TEST(TuntapPortBadInputTest, GarbageFromTheDeviceIsDroppedNotDelivered) {
                   &system);
   ASSERT_TRUE(port.StartListening().ok());
   Tunnel* tunnel = system.GetTunnel(port);
-  const std::string good =
-      netstack::BuildUdpIpv4(netstack::Ipv4Address(192, 0, 2, 2), 5000,
-                             netstack::Ipv4Address(192, 0, 2, 1), 7, "hello");
+  const std::string good = netstack::BuildUdpIpv4(
+      IPv4Host(192, 0, 2, 2), 5000, IPv4Host(192, 0, 2, 1), 7, "hello");
   std::string bad_checksum = good;
   bad_checksum[10] ^= 0x5a;
   for (const std::string& garbage :

@@ -36,7 +36,8 @@ TEST(Cookbook, TunDeviceOnMemoryIoSystem) {
   standin::testutil::MemoryReactor reactor;
   standin::TuntapPort port("tun0", &ip, 1500, &reactor, &system);
   ASSERT_TRUE(port.StartListening().ok());
-  ASSERT_TRUE(system.SendUdp("ping", {"192.0.2.2", 7}).ok());
+  ASSERT_TRUE(
+      system.SendUdp("ping", standin::IPv4Address::Udp("192.0.2.2", 7)).ok());
   ASSERT_TRUE(reactor.FireRead(&port).ok());  // as if the device were ready
   EXPECT_THAT(inbox.got, testing::ElementsAre("ping"));
 }

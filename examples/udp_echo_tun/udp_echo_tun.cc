@@ -21,8 +21,7 @@ UdpEchoTun::UdpEchoTun(Options options, Reactor* reactor, IoSystem* system)
 }
 
 absl::Status UdpEchoTun::Start() {
-  absl::StatusOr<netstack::Ipv4Address> address =
-      netstack::Ipv4Address::Parse(options_.address);
+  absl::StatusOr<IPv4Host> address = IPv4Host::Parse(options_.address);
   if (!address.ok()) return address.status();
   address_ = *address;
   if (absl::Status s = udp_.AddProto(options_.port, this); !s.ok()) return s;
@@ -35,11 +34,8 @@ absl::Status UdpEchoTun::Start() {
 void UdpEchoTun::DatagramReceived(std::string_view data, const Address& from) {
   const auto* peer = std::get_if<IPv4Address>(&from);
   if (peer == nullptr) return;
-  absl::StatusOr<netstack::Ipv4Address> peer_ip =
-      netstack::Ipv4Address::Parse(peer->host);
-  if (!peer_ip.ok()) return;
   absl::StatusOr<size_t> n = port_.WriteDatagram(netstack::BuildUdpIpv4(
-      address_, options_.port, *peer_ip, peer->port, data));
+      address_, options_.port, peer->host, peer->port, data));
   if (n.ok()) {
     ++echoed_;
   } else {

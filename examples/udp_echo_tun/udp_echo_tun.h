@@ -24,8 +24,8 @@
 
 #include "absl/status/status.h"
 #include "standin/netstack/ip_protocol.h"
-#include "standin/netstack/ipv4_address.h"
 #include "standin/netstack/raw_udp_protocol.h"
+#include "standin/transport/address.h"
 #include "standin/transport/interfaces.h"
 #include "standin/transport/reactor.h"
 #include "standin/tuntap/io_system.h"
@@ -65,7 +65,7 @@ class UdpEchoTun : public DatagramProtocol {
 
  private:
   Options options_;
-  netstack::Ipv4Address address_;
+  IPv4Host address_;
   netstack::IpProtocol ip_;
   netstack::RawUdpProtocol udp_;
   TuntapPort port_;

@@ -12,7 +12,7 @@ namespace {
 class UdpEchoTunTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    system_.set_udp_source({"192.0.2.1", 40000});
+    system_.set_udp_source(IPv4Address::Udp("192.0.2.1", 40000));
     ASSERT_TRUE(echo_.Start().ok());
   }
 
@@ -24,9 +24,10 @@ class UdpEchoTunTest : public ::testing::Test {
 };
 
 TEST_F(UdpEchoTunTest, EchoesADatagramBackToItsSender) {
-  auto receiver = system_.ReceiveUdp(echo_.port().fileno(), "192.0.2.1", 40000);
+  auto receiver = system_.ReceiveUdp(echo_.port().fileno(),
+                                     IPv4Address::Udp("192.0.2.1", 40000));
   ASSERT_TRUE(receiver.ok());
-  ASSERT_TRUE(system_.SendUdp("hello", {"192.0.2.2", 7}).ok());
+  ASSERT_TRUE(system_.SendUdp("hello", IPv4Address::Udp("192.0.2.2", 7)).ok());
   ASSERT_TRUE(reactor_.FireRead(&echo_.port()).ok());
   absl::StatusOr<std::string> reply = (*receiver)->Recv(1024);
   ASSERT_TRUE(reply.ok()) << reply.status();
@@ -35,10 +36,11 @@ TEST_F(UdpEchoTunTest, EchoesADatagramBackToItsSender) {
 }
 
 TEST_F(UdpEchoTunTest, EchoesEachOfSeveralDatagramsInOrder) {
-  auto receiver = system_.ReceiveUdp(echo_.port().fileno(), "192.0.2.1", 40000);
+  auto receiver = system_.ReceiveUdp(echo_.port().fileno(),
+                                     IPv4Address::Udp("192.0.2.1", 40000));
   ASSERT_TRUE(receiver.ok());
   for (const char* m : {"one", "two", "three"}) {
-    ASSERT_TRUE(system_.SendUdp(m, {"192.0.2.2", 7}).ok());
+    ASSERT_TRUE(system_.SendUdp(m, IPv4Address::Udp("192.0.2.2", 7)).ok());
   }
   ASSERT_TRUE(reactor_.FireRead(&echo_.port()).ok());
   for (const char* m : {"one", "two", "three"}) {
@@ -47,7 +49,8 @@ TEST_F(UdpEchoTunTest, EchoesEachOfSeveralDatagramsInOrder) {
 }
 
 TEST_F(UdpEchoTunTest, IgnoresOtherPortsAndGarbage) {
-  ASSERT_TRUE(system_.SendUdp("not for us", {"192.0.2.2", 9}).ok());
+  ASSERT_TRUE(
+      system_.SendUdp("not for us", IPv4Address::Udp("192.0.2.2", 9)).ok());
   Tunnel* tunnel = system_.GetTunnel(echo_.port());
   tunnel->AddToReadBuffer(std::string(40, '\x45'));
   ASSERT_TRUE(reactor_.FireRead(&echo_.port()).ok());
@@ -59,7 +62,7 @@ TEST_F(UdpEchoTunTest, IgnoresOtherPortsAndGarbage) {
 TEST_F(UdpEchoTunTest, AFailedReplyIsCountedAndReadingGoesOn) {
   Tunnel* tunnel = system_.GetTunnel(echo_.port());
   tunnel->set_send_buffer_limit(30);  // Every reply is bigger.
-  ASSERT_TRUE(system_.SendUdp("hello", {"192.0.2.2", 7}).ok());
+  ASSERT_TRUE(system_.SendUdp("hello", IPv4Address::Udp("192.0.2.2", 7)).ok());
   ASSERT_TRUE(reactor_.FireRead(&echo_.port()).ok());
   EXPECT_EQ(echo_.failed(), 1u);
   EXPECT_TRUE(echo_.port().listening());

@@ -25,8 +25,8 @@ namespace {
 const UdpFrameSpec kSpec{
     .source_mac = MacAddress({0x02, 0, 0, 0, 0, 0x0a}),
     .destination_mac = MacAddress({0x02, 0, 0, 0, 0, 0x0b}),
-    .source_ip = Ipv4Address(192, 0, 2, 1),
-    .destination_ip = Ipv4Address(192, 0, 2, 2),
+    .source_ip = IPv4Host(192, 0, 2, 1),
+    .destination_ip = IPv4Host(192, 0, 2, 2),
     .source_port = 40000,
     .destination_port = 5353,
 };

@@ -1,41 +1,38 @@
-#include "standin/netstack/ipv4_address.h"
-
 #include <sstream>
 
 #include "gtest/gtest.h"
+#include "standin/transport/address.h"
 
-namespace standin::netstack {
+namespace standin {
 namespace {
 
-TEST(Ipv4AddressTest, ParsesDottedQuad) {
-  absl::StatusOr<Ipv4Address> a = Ipv4Address::Parse("192.0.2.1");
+TEST(IPv4HostParseTest, ParsesDottedQuad) {
+  absl::StatusOr<IPv4Host> a = IPv4Host::Parse("192.0.2.1");
   ASSERT_TRUE(a.ok()) << a.status();
   EXPECT_EQ(a->value(), 0xc0000201u);
-  EXPECT_EQ(*a, Ipv4Address(192, 0, 2, 1));
-  EXPECT_EQ(Ipv4Address::Parse("0.0.0.0").value(), Ipv4Address());
-  EXPECT_EQ(Ipv4Address::Parse("255.255.255.255").value(),
-            Ipv4Address(0xffffffffu));
+  EXPECT_EQ(*a, IPv4Host(192, 0, 2, 1));
+  EXPECT_EQ(IPv4Host::Parse("0.0.0.0").value(), IPv4Host());
+  EXPECT_EQ(IPv4Host::Parse("255.255.255.255").value(), IPv4Host(0xffffffffu));
 }
 
-TEST(Ipv4AddressTest, PrintsDottedQuad) {
-  EXPECT_EQ(Ipv4Address(192, 0, 2, 1).ToString(), "192.0.2.1");
-  EXPECT_EQ(Ipv4Address(0xffffffffu).ToString(), "255.255.255.255");
-  EXPECT_EQ(Ipv4Address().ToString(), "0.0.0.0");
-  EXPECT_EQ(Ipv4Address(10, 20, 100, 9).ToString(), "10.20.100.9");
+TEST(IPv4HostParseTest, PrintsDottedQuad) {
+  EXPECT_EQ(IPv4Host(192, 0, 2, 1).ToString(), "192.0.2.1");
+  EXPECT_EQ(IPv4Host(0xffffffffu).ToString(), "255.255.255.255");
+  EXPECT_EQ(IPv4Host().ToString(), "0.0.0.0");
+  EXPECT_EQ(IPv4Host(10, 20, 100, 9).ToString(), "10.20.100.9");
   std::ostringstream os;
-  os << Ipv4Address(198, 51, 100, 7);
+  os << IPv4Host(198, 51, 100, 7);
   EXPECT_EQ(os.str(), "198.51.100.7");
 }
 
-TEST(Ipv4AddressTest, EveryOctetRoundTrips) {
+TEST(IPv4HostParseTest, EveryOctetRoundTrips) {
   for (uint32_t octet = 0; octet < 256; ++octet) {
-    Ipv4Address a(static_cast<uint8_t>(octet), 1, static_cast<uint8_t>(octet),
-                  2);
-    EXPECT_EQ(Ipv4Address::Parse(a.ToString()).value(), a) << a;
+    IPv4Host a(static_cast<uint8_t>(octet), 1, static_cast<uint8_t>(octet), 2);
+    EXPECT_EQ(IPv4Host::Parse(a.ToString()).value(), a) << a;
   }
 }
 
-TEST(Ipv4AddressTest, RejectsMalformedTextNamingItAndWhy) {
+TEST(IPv4HostParseTest, RejectsMalformedTextNamingItAndWhy) {
   struct Case {
     const char* text;
     const char* why;
@@ -54,7 +51,7 @@ TEST(Ipv4AddressTest, RejectsMalformedTextNamingItAndWhy) {
            Case{"192.0.2.-1", "four dot-separated"},
            Case{"a.b.c.d", "four dot-separated"},
        }) {
-    absl::StatusOr<Ipv4Address> a = Ipv4Address::Parse(c.text);
+    absl::StatusOr<IPv4Host> a = IPv4Host::Parse(c.text);
     ASSERT_FALSE(a.ok()) << "'" << c.text << "' parsed as " << *a;
     EXPECT_EQ(a.status().code(), absl::StatusCode::kInvalidArgument);
     std::string message(a.status().message());
@@ -66,4 +63,4 @@ TEST(Ipv4AddressTest, RejectsMalformedTextNamingItAndWhy) {
 }
 
 }  // namespace
-}  // namespace standin::netstack
+}  // namespace standin
