@@ -6,9 +6,9 @@
 // carries a correct checksum therefore checksums to 0. Words are summed in
 // native byte order and folded once at the end, which is legal because
 // ones'-complement addition is byte-order independent (RFC 1071 section 2):
-// from 128 bytes up with AVX2 (when the CPU has it) or SSE2, pmaddwd into
-// 32-bit lanes; shorter buffers and tails 8 bytes per step into 128-bit
-// accumulators.
+// from 64 bytes up with vectors (AVX-VNNI or AVX2 when the CPU has them,
+// chosen at run time; else SSE2), pmaddwd into 32-bit lanes; shorter buffers
+// 8 bytes per step into 128-bit accumulators.
 //
 // For sums over several pieces (UDP's pseudo-header, then the datagram) use
 // ChecksumAccumulator; pieces of odd length are handled exactly:
@@ -62,9 +62,11 @@ class ChecksumAccumulator {
 namespace internal {
 // The ways the sum can be taken; the best available is used. Tests run all
 // of them against the naive definition.
-enum class SimdPath { kScalar, kSse2, kAvx2 };
+enum class SimdPath { kScalar, kSse2, kAvx2, kAvxVnni };
 // Whether `path` can run on this CPU and build.
 bool SimdPathAvailable(SimdPath path);
+// The path InternetChecksum() uses for long buffers on this CPU.
+SimdPath BestSimdPath();
 // A 64-bit value whose Fold64() is the ones'-complement sum of `size` bytes
 // read as little-endian 16-bit words (an odd tail byte zero-padded), plus
 // `initial`. Exposed for the benchmark.
