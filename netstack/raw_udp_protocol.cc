@@ -2,7 +2,6 @@
 
 #include <string>
 
-#include "absl/strings/str_cat.h"
 #include "standin/netstack/udp.h"
 
 namespace standin::netstack {
@@ -17,24 +16,20 @@ Address SenderAddress(Ipv4Address ip, uint16_t port) {
   };
 }
 
-}  // namespace
+// Counts the dispatches under way, even when a handler throws (a TuntapPort
+// catches what its protocol throws and goes on reading).
+class DepthScope {
+ public:
+  explicit DepthScope(int* depth) : depth_(depth) { ++*depth_; }
+  DepthScope(const DepthScope&) = delete;
+  DepthScope& operator=(const DepthScope&) = delete;
+  ~DepthScope() { --*depth_; }
 
-absl::Status RawUdpProtocol::AddProto(uint32_t port, DatagramProtocol* proto) {
-  if (port > 0xffff) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("Added protocol must fit in 16 bits: port ", port));
-  }
-  if (proto == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("Added protocol for port ", port, " is null"));
-  }
-  std::unique_ptr<std::vector<DatagramProtocol*>>& list =
-      protos_[static_cast<uint16_t>(port)];
-  if (list == nullptr)
-    list = std::make_unique<std::vector<DatagramProtocol*>>();
-  list->push_back(proto);
-  return absl::OkStatus();
-}
+ private:
+  int* depth_;
+};
+
+}  // namespace
 
 void RawUdpProtocol::DatagramReceived(std::string_view payload,
                                       const Ipv4Metadata& ip) {
@@ -49,46 +44,38 @@ void RawUdpProtocol::DatagramReceived(std::string_view payload,
     drops_.Add(reason);
     return;
   }
-  // The last port's list first: consecutive datagrams of a flow skip the
-  // hash. Lists are never removed and are boxed, so the pointer stays valid.
-  if (last_list_ == nullptr || last_port_ != udp.destination_port()) {
-    auto it = protos_.find(udp.destination_port());
-    if (it == protos_.end()) {
-      drops_.Add(DropReason::kNoProtocol);
-      return;
-    }
-    last_port_ = udp.destination_port();
-    last_list_ = it->second.get();
+  bool found;
+  if (dispatch_depth_ > 0) {
+    found = DispatchNested(udp.payload(), ip.source, udp.source_port(),
+                           udp.destination_port());
+  } else {
+    DepthScope scope(&dispatch_depth_);
+    found = protos_.Dispatch(udp.destination_port(), [&](DatagramProtocol* p) {
+      p->DatagramReceived(udp.payload(),
+                          CachedSender(ip.source, udp.source_port()));
+    });
   }
-  const std::vector<DatagramProtocol*>& protos = *last_list_;
-  if (dispatch_depth_ > 0) {  // rare: keep its Address off the common path
-    DispatchNested(udp.payload(), ip.source, udp.source_port(), protos);
-    return;
-  }
-  if (!cache_valid_ || cached_ip_ != ip.source ||
-      cached_port_ != udp.source_port()) {
-    cached_from_ = SenderAddress(ip.source, udp.source_port());
-    cached_ip_ = ip.source;
-    cached_port_ = udp.source_port();
-    cache_valid_ = true;
-  }
-  // By index: a handler may AddProto() and grow the list.
-  ++dispatch_depth_;
-  for (size_t i = 0; i < protos.size(); ++i) {
-    protos[i]->DatagramReceived(udp.payload(), cached_from_);
-  }
-  --dispatch_depth_;
+  if (!found) drops_.Add(DropReason::kNoProtocol);
 }
 
-void RawUdpProtocol::DispatchNested(
-    std::string_view payload, Ipv4Address source, uint16_t source_port,
-    const std::vector<DatagramProtocol*>& protos) {
-  const Address from = SenderAddress(source, source_port);
-  ++dispatch_depth_;
-  for (size_t i = 0; i < protos.size(); ++i) {
-    protos[i]->DatagramReceived(payload, from);
+const Address& RawUdpProtocol::CachedSender(Ipv4Address ip, uint16_t port) {
+  if (!cache_valid_ || cached_ip_ != ip || cached_port_ != port) {
+    cached_from_ = SenderAddress(ip, port);
+    cached_ip_ = ip;
+    cached_port_ = port;
+    cache_valid_ = true;
   }
-  --dispatch_depth_;
+  return cached_from_;
+}
+
+bool RawUdpProtocol::DispatchNested(std::string_view payload,
+                                    Ipv4Address source, uint16_t source_port,
+                                    uint16_t destination_port) {
+  const Address from = SenderAddress(source, source_port);
+  DepthScope scope(&dispatch_depth_);
+  return protos_.Dispatch(destination_port, [&](DatagramProtocol* p) {
+    p->DatagramReceived(payload, from);
+  });
 }
 
 }  // namespace standin::netstack
