@@ -1,6 +1,7 @@
 #include "standin/netstack/checksum.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -116,6 +117,12 @@ struct Sse2Ops {
     std::memcpy(lanes, &v, sizeof(lanes));
     return int64_t{lanes[0]} + lanes[1] + lanes[2] + lanes[3];
   }
+  // The same when the total fits 32 bits: fewer steps, for short buffers.
+  static int32_t SumSmallLanes(const V& v) {
+    V h = _mm_add_epi32(v, _mm_shuffle_epi32(v, 0x4e));
+    h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0xb1));
+    return _mm_cvtsi128_si32(h);
+  }
 };
 
 struct Avx2Ops {
@@ -145,6 +152,13 @@ struct Avx2Ops {
                                  _mm256_extracti128_si256(wide, 1));
     return _mm_cvtsi128_si64(half) + _mm_extract_epi64(half, 1);
   }
+  [[gnu::target("avx2")]] static int32_t SumSmallLanes(const V& v) {
+    __m128i h = _mm_add_epi32(_mm256_castsi256_si128(v),
+                              _mm256_extracti128_si256(v, 1));
+    h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0x4e));
+    h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0xb1));
+    return _mm_cvtsi128_si32(h);
+  }
 };
 
 // Avx2Ops with the multiply-add and the add fused in one AVX-VNNI
@@ -156,9 +170,6 @@ struct AvxVnniOps : Avx2Ops {
   }
 };
 
-// The plain sum of the little-endian 16-bit words of `size` bytes at `p`
-// (`size` even and at least Ops::kWidth), as a value whose Fold64() is
-// their ones'-complement sum.
 // Accumulates the `N` vectors at `p` into acc[0..N).
 template <typename Ops, int N>
 inline void AccumulateVectors(typename Ops::V* acc, const char* p) {
@@ -168,6 +179,45 @@ inline void AccumulateVectors(typename Ops::V* acc, const char* p) {
     Ops::Load(v, p + i * Ops::kWidth);
     Ops::Accumulate(acc[i], v);
   }
+}
+
+// Accumulates the last `size` (even, under one vector) bytes of the buffer
+// that ends at `p + size`: the vector that ends there, with the bytes before
+// them (already summed) masked to zero. An even `size` keeps every byte in
+// its half of its word.
+template <typename Ops>
+inline void AccumulateTail(typename Ops::V& acc, const char* p, size_t size) {
+  typename Ops::V mask, v;
+  Ops::Load(mask, kTailMask + 32 - Ops::kWidth + size);
+  Ops::Load(v, p + size - Ops::kWidth);
+  Ops::And(v, mask);
+  Ops::Accumulate(acc, v);
+}
+
+// SumVectors() for fewer than eight vectors (short datagrams): two
+// accumulators and a short horizontal sum, since here latency, not
+// throughput, is what costs. Returns the biased sum.
+template <typename Ops>
+inline int64_t SumFewVectors(const char* p, size_t size) {
+  constexpr size_t kWidth = Ops::kWidth;
+  typename Ops::V a0, a1, v;
+  Ops::Zero(a0);
+  Ops::Zero(a1);
+  for (; size >= 2 * kWidth; p += 2 * kWidth, size -= 2 * kWidth) {
+    Ops::Load(v, p);
+    Ops::Accumulate(a0, v);
+    Ops::Load(v, p + kWidth);
+    Ops::Accumulate(a1, v);
+  }
+  if (size >= kWidth) {
+    Ops::Load(v, p);
+    Ops::Accumulate(a0, v);
+    p += kWidth;
+    size -= kWidth;
+  }
+  if (size > 0) AccumulateTail<Ops>(a1, p, size);
+  Ops::Add(a0, a1);
+  return Ops::SumSmallLanes(a0);  // at most 8 * 2^16 per lane: fits 32 bits
 }
 
 // The plain sum of the little-endian 16-bit words of `size` bytes at `p`
@@ -187,6 +237,9 @@ inline uint64_t SumVectors(const char* p, size_t size) {
   constexpr size_t kBatchBlocks = 2048;
   const uint64_t vectors = (size + kWidth - 1) / kWidth;
   uint64_t total = vectors * (kWidth / 2) * 32768;  // the bias, added back
+  if (size < kBlock) {
+    return total + static_cast<uint64_t>(SumFewVectors<Ops>(p, size));
+  }
   V acc[kLanes];
   bool last_batch = false;
   while (!last_batch) {
@@ -214,16 +267,7 @@ inline uint64_t SumVectors(const char* p, size_t size) {
         p += kWidth;
         size -= kWidth;
       }
-      if (size > 0) {
-        // The last `size` bytes: the vector that ends where the buffer
-        // ends, with the bytes already summed masked to zero. `size` is
-        // even, so every byte keeps its half of its word.
-        V mask, v;
-        Ops::Load(mask, kTailMask + 32 - kWidth + size);
-        Ops::Load(v, p + size - kWidth);
-        Ops::And(v, mask);
-        Ops::Accumulate(acc[7], v);
-      }
+      if (size > 0) AccumulateTail<Ops>(acc[7], p, size);
     }
 #pragma GCC unroll 8
     for (int step = 1; step < kLanes; step *= 2) {
@@ -340,19 +384,26 @@ uint64_t OnesComplementSum64With(SimdPath path, const char* data, size_t size,
   return SumFunctionFor(path)(data, size, initial);
 }
 
-uint64_t OnesComplementSum64(const char* data, size_t size, uint64_t initial) {
-  if (size < kMinVectorSize) return ScalarSum64(data, size, initial);
-  static const SumFunction best = SumFunctionFor(BestSimdPath());
-  return best(data, size, initial);
+namespace {
+
+// The best path's function, chosen on first use. An atomic (relaxed: every
+// thread that races to choose chooses the same) rather than a function-local
+// static, whose guard would make every call save registers.
+std::atomic<SumFunction> best_sum{nullptr};
+
+[[gnu::noinline]] SumFunction ChooseBestSum() {
+  SumFunction best = SumFunctionFor(BestSimdPath());
+  best_sum.store(best, std::memory_order_relaxed);
+  return best;
 }
 
-uint16_t Fold64(uint64_t sum) {
-  // x + (x rotated by half its width) holds, in its high half, the
-  // end-around-carry sum of x's halves: the low halves' carry lands in it,
-  // the high halves' carry falls off the top.
-  uint64_t sum32 = (sum + ((sum << 32) | (sum >> 32))) >> 32;
-  uint32_t x = static_cast<uint32_t>(sum32);
-  return static_cast<uint16_t>((x + ((x << 16) | (x >> 16))) >> 16);
+}  // namespace
+
+uint64_t OnesComplementSum64(const char* data, size_t size, uint64_t initial) {
+  if (size < kMinVectorSize) return ScalarSum64(data, size, initial);
+  SumFunction best = best_sum.load(std::memory_order_relaxed);
+  if (best == nullptr) best = ChooseBestSum();
+  return best(data, size, initial);
 }
 
 }  // namespace internal

@@ -58,14 +58,11 @@ void RawUdpProtocol::DatagramReceived(std::string_view payload,
   if (!found) drops_.Add(DropReason::kNoProtocol);
 }
 
-const Address& RawUdpProtocol::CachedSender(Ipv4Address ip, uint16_t port) {
-  if (!cache_valid_ || cached_ip_ != ip || cached_port_ != port) {
-    cached_from_ = SenderAddress(ip, port);
-    cached_ip_ = ip;
-    cached_port_ = port;
-    cache_valid_ = true;
-  }
-  return cached_from_;
+void RawUdpProtocol::CacheSender(Ipv4Address ip, uint16_t port) {
+  cached_from_ = SenderAddress(ip, port);
+  cached_ip_ = ip;
+  cached_port_ = port;
+  cache_valid_ = true;
 }
 
 bool RawUdpProtocol::DispatchNested(std::string_view payload,

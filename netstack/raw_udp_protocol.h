@@ -53,7 +53,13 @@ class RawUdpProtocol : public RawDatagramProtocol {
  private:
   // The sender as an Address, reused while it repeats, so a flow costs no
   // text formatting per datagram.
-  const Address& CachedSender(Ipv4Address ip, uint16_t port);
+  const Address& CachedSender(Ipv4Address ip, uint16_t port) {
+    if (!cache_valid_ || cached_ip_ != ip || cached_port_ != port) {
+      CacheSender(ip, port);
+    }
+    return cached_from_;
+  }
+  ABSL_ATTRIBUTE_NOINLINE void CacheSender(Ipv4Address ip, uint16_t port);
   // Dispatch from inside a handler (a handler that feeds this protocol
   // again): with its own Address, since the outer dispatch still hands out
   // the cached one. Rare, so kept off the common path.
