@@ -19,23 +19,6 @@ uint16_t PseudoHeaderSum(Ipv4Address source, Ipv4Address destination,
   return OnesComplementSum(datagram, pseudo);
 }
 
-// Whether `datagram` (with its checksum field) sums to 0xffff with the
-// pseudo-header: PseudoHeaderSum() == 0xffff, on the receive path's budget.
-// The datagram's words are summed as loaded (little-endian), so the
-// pseudo-header joins them byte-swapped; 0xffff reads the same either way
-// (RFC 1071 byte-order independence).
-bool ChecksumVerifies(Ipv4Address source, Ipv4Address destination,
-                      std::string_view datagram) {
-  uint64_t pseudo = (source.value() >> 16) + (source.value() & 0xffff) +
-                    (destination.value() >> 16) +
-                    (destination.value() & 0xffff) + kIpProtocolUdp +
-                    datagram.size();
-  uint64_t sum = internal::OnesComplementSum64(
-      datagram.data(), datagram.size(),
-      __builtin_bswap16(internal::Fold64(pseudo)));
-  return internal::Fold64(sum) == 0xffff;
-}
-
 }  // namespace
 
 uint16_t UdpChecksum(Ipv4Address source, Ipv4Address destination,
@@ -66,31 +49,6 @@ uint16_t UdpChecksum(Ipv4Address source, Ipv4Address destination,
                  source_port + destination_port + length;
   uint16_t check = static_cast<uint16_t>(~OnesComplementSum(payload, sum));
   return check == 0 ? 0xffff : check;
-}
-
-DropReason UdpDatagram::Check(std::string_view bytes, UdpDatagram* out) {
-  if (bytes.size() < kHeaderSize) return DropReason::kUdpTooShort;
-  size_t length = LoadBe16(bytes.data() + udp_field::kLength.start);
-  if (length < kHeaderSize) return DropReason::kUdpLengthTooSmall;
-  if (length > bytes.size()) return DropReason::kUdpLengthBeyondBuffer;
-  out->bytes_ = bytes.substr(0, length);
-  return DropReason::kNone;
-}
-
-DropReason UdpDatagram::Check(std::string_view bytes, Ipv4Address source,
-                              Ipv4Address destination, UdpDatagram* out) {
-  UdpDatagram datagram;
-  DropReason reason = Check(bytes, &datagram);
-  if (reason != DropReason::kNone) return reason;
-  if (datagram.checksum() != 0) {
-    // A correct checksum makes the whole sum 0xffff (or 0, for the
-    // all-zero sum, which a valid datagram cannot have: the length is > 0).
-    if (!ChecksumVerifies(source, destination, datagram.bytes())) {
-      return DropReason::kUdpBadChecksum;
-    }
-  }
-  *out = datagram;
-  return DropReason::kNone;
 }
 
 namespace {

@@ -24,7 +24,9 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "standin/netstack/checksum.h"
 #include "standin/netstack/drop_reason.h"
+#include "standin/netstack/ipv4.h"
 #include "standin/netstack/ipv4_address.h"
 #include "standin/netstack/wire_field.h"
 
@@ -57,7 +59,7 @@ class UdpDatagram {
   static constexpr size_t kHeaderSize = udp_field::kPayloadStart;
 
   // Validates lengths only (no pseudo-header, so no checksum). Never
-  // allocates.
+  // allocates. Both Check()s are inline: they run on every datagram.
   static DropReason Check(std::string_view bytes, UdpDatagram* out);
   // Validates lengths and, when the checksum field is nonzero, the checksum.
   static DropReason Check(std::string_view bytes, Ipv4Address source,
@@ -84,6 +86,50 @@ class UdpDatagram {
   uint16_t Be16(Field f) const { return LoadBe16(bytes_.data() + f.start); }
   std::string_view bytes_;
 };
+
+namespace internal {
+
+// Whether `datagram` (with its checksum field) sums to 0xffff with the
+// pseudo-header. The datagram's words are summed as loaded (little-endian),
+// so the pseudo-header joins them byte-swapped; 0xffff reads the same
+// either way (RFC 1071 byte-order independence).
+inline bool UdpChecksumVerifies(Ipv4Address source, Ipv4Address destination,
+                                std::string_view datagram) {
+  uint64_t pseudo = (source.value() >> 16) + (source.value() & 0xffff) +
+                    (destination.value() >> 16) +
+                    (destination.value() & 0xffff) + kIpProtocolUdp +
+                    datagram.size();
+  uint64_t sum = OnesComplementSum64(datagram.data(), datagram.size(),
+                                     __builtin_bswap16(Fold64(pseudo)));
+  return Fold64(sum) == 0xffff;
+}
+
+}  // namespace internal
+
+inline DropReason UdpDatagram::Check(std::string_view bytes, UdpDatagram* out) {
+  if (bytes.size() < kHeaderSize) return DropReason::kUdpTooShort;
+  size_t length = LoadBe16(bytes.data() + udp_field::kLength.start);
+  if (length < kHeaderSize) return DropReason::kUdpLengthTooSmall;
+  if (length > bytes.size()) return DropReason::kUdpLengthBeyondBuffer;
+  out->bytes_ = bytes.substr(0, length);
+  return DropReason::kNone;
+}
+
+inline DropReason UdpDatagram::Check(std::string_view bytes, Ipv4Address source,
+                                     Ipv4Address destination,
+                                     UdpDatagram* out) {
+  UdpDatagram datagram;
+  DropReason reason = Check(bytes, &datagram);
+  if (reason != DropReason::kNone) return reason;
+  // A correct checksum makes the whole sum 0xffff (or 0, for the all-zero
+  // sum, which a valid datagram cannot have: the length is > 0).
+  if (datagram.checksum() != 0 &&
+      !internal::UdpChecksumVerifies(source, destination, datagram.bytes())) {
+    return DropReason::kUdpBadChecksum;
+  }
+  *out = datagram;
+  return DropReason::kNone;
+}
 
 // The header as a value.
 struct UdpHeader {
