@@ -111,7 +111,10 @@ void Ipv4Header::Emit(char* out) const {
   out[ipv4_field::kProtocol.start] = static_cast<char>(protocol);
   StoreBe32(out + ipv4_field::kSource.start, source.value());
   StoreBe32(out + ipv4_field::kDestination.start, destination.value());
-  std::memcpy(out + ipv4_field::kOptionsStart, options.data(), options.size());
+  if (!options.empty()) {  // a library call even for zero bytes
+    std::memcpy(out + ipv4_field::kOptionsStart, options.data(),
+                options.size());
+  }
   // The checksum is summed from the field values, not re-read from `out`:
   // loading words just written as bytes and halves stalls store forwarding.
   uint32_t sum = ((0x40u | (header_size() / 4)) << 8 | tos) + total +

@@ -142,7 +142,12 @@ struct UdpHeader {
 
   static UdpHeader FromDatagram(const UdpDatagram& datagram);
   // Writes the 8 header bytes exactly as the fields say.
-  void Emit(char* out) const;
+  void Emit(char* out) const {
+    StoreBe16(out + udp_field::kSourcePort.start, source_port);
+    StoreBe16(out + udp_field::kDestinationPort.start, destination_port);
+    StoreBe16(out + udp_field::kLength.start, length);
+    StoreBe16(out + udp_field::kChecksum.start, checksum);
+  }
   // `datagram` is `size` bytes: room for the header, then the payload.
   // Writes the header with length = size and checksum 0 (none).
   void EmitWithoutChecksum(char* datagram, size_t size) const;
