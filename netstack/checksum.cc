@@ -100,6 +100,7 @@ alignas(64) constexpr char kTailMask[64] = {
 
 struct Sse2Ops {
   using V = __m128i;
+  using ShortOps = Sse2Ops;  // the ops for under eight vectors
   static constexpr size_t kWidth = 16;
   static void Zero(V& v) { v = _mm_setzero_si128(); }
   static void Load(V& v, const char* p) {
@@ -127,6 +128,7 @@ struct Sse2Ops {
 
 struct Avx2Ops {
   using V = __m256i;
+  using ShortOps = Avx2Ops;
   static constexpr size_t kWidth = 32;
   [[gnu::target("avx2")]] static void Zero(V& v) { v = _mm256_setzero_si256(); }
   [[gnu::target("avx2")]] static void Load(V& v, const char* p) {
@@ -164,6 +166,9 @@ struct Avx2Ops {
 // Avx2Ops with the multiply-add and the add fused in one AVX-VNNI
 // instruction (vpdpwssd): two operations per vector instead of three.
 struct AvxVnniOps : Avx2Ops {
+  // Short buffers are summed as on AVX2: vpdpwssd's longer latency costs
+  // more than its saved operation when there are only a few vectors.
+  using ShortOps = Avx2Ops;
   [[gnu::target("avx2,avxvnni")]] static void Accumulate(V& acc, const V& v) {
     const V biased = _mm256_xor_si256(v, _mm256_set1_epi16(-0x8000));
     acc = _mm256_dpwssd_avx_epi32(acc, biased, _mm256_set1_epi16(1));
@@ -238,7 +243,8 @@ inline uint64_t SumVectors(const char* p, size_t size) {
   const uint64_t vectors = (size + kWidth - 1) / kWidth;
   uint64_t total = vectors * (kWidth / 2) * 32768;  // the bias, added back
   if (size < kBlock) {
-    return total + static_cast<uint64_t>(SumFewVectors<Ops>(p, size));
+    return total + static_cast<uint64_t>(
+                       SumFewVectors<typename Ops::ShortOps>(p, size));
   }
   V acc[kLanes];
   bool last_batch = false;
