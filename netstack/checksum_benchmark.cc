@@ -3,9 +3,10 @@
 //
 //   limit    the cheapest way to do the same reading: a read-only loop that
 //            adds every 32-byte vector (AVX2 where the CPU has it, as ours
-//            then uses; else SSE2) into 64-bit lanes, with the same eight
-//            accumulators and the same masked last vector as ours, but
-//            without the word arithmetic a checksum needs.
+//            then uses; else SSE2) into 64-bit lanes, with the same
+//            accumulators as ours (eight, two under 256 bytes) and the same
+//            masked last vector, but without the word arithmetic a checksum
+//            needs.
 //   ours     InternetChecksum(), on the best path for this CPU (printed).
 //   avx2     the AVX2 path alone (where ours is AVX-VNNI), so the figure
 //            for CPUs without AVX-VNNI is measured too.
@@ -87,8 +88,29 @@ __attribute__((noinline, target("avx2"))) uint64_t ReadAvx2(const char* p,
   auto load = [&](const char* at) __attribute__((target("avx2"))) {
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at));
   };
-  __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0, a4 = a0,
-          a5 = a0, a6 = a0, a7 = a0;
+  auto sum_lanes = [&](__m256i s) __attribute__((target("avx2"))) {
+    __m128i h = _mm_add_epi64(_mm256_castsi256_si128(s),
+                              _mm256_extracti128_si256(s, 1));
+    return static_cast<uint64_t>(_mm_cvtsi128_si64(h)) +
+           static_cast<uint64_t>(_mm_extract_epi64(h, 1));
+  };
+  __m256i a0 = _mm256_setzero_si256(), a1 = a0;
+  if (n < 256) {  // short: two accumulators, as ours
+    for (; n >= 64; n -= 64, p += 64) {
+      a0 = _mm256_add_epi64(a0, load(p));
+      a1 = _mm256_add_epi64(a1, load(p + 32));
+    }
+    if (n >= 32) {
+      a0 = _mm256_add_epi64(a0, load(p));
+      n -= 32, p += 32;
+    }
+    if (n > 0) {
+      a1 = _mm256_add_epi64(
+          a1, _mm256_and_si256(load(p + n - 32), load(kTailMask + n)));
+    }
+    return sum_lanes(_mm256_add_epi64(a0, a1));
+  }
+  __m256i a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
   for (; n >= 256; n -= 256, p += 256) {
     a0 = _mm256_add_epi64(a0, load(p));
     a1 = _mm256_add_epi64(a1, load(p + 32));
