@@ -222,7 +222,9 @@ inline int64_t SumFewVectors(const char* p, size_t size) {
   }
   if (size > 0) AccumulateTail<Ops>(a1, p, size);
   Ops::Add(a0, a1);
-  return Ops::SumSmallLanes(a0);  // at most 8 * 2^16 per lane: fits 32 bits
+  // Under eight vectors: each lane is below 2^19 in magnitude, their sum
+  // below 2^22, so 32 bits hold it.
+  return Ops::SumSmallLanes(a0);
 }
 
 // The plain sum of the little-endian 16-bit words of `size` bytes at `p`

@@ -6,7 +6,7 @@
 // carries a correct checksum therefore checksums to 0. Words are summed in
 // native byte order and folded once at the end, which is legal because
 // ones'-complement addition is byte-order independent (RFC 1071 section 2):
-// from 64 bytes up with vectors (AVX-VNNI or AVX2 when the CPU has them,
+// from 32 bytes up with vectors (AVX-VNNI or AVX2 when the CPU has them,
 // chosen at run time; else SSE2), pmaddwd into 32-bit lanes; shorter buffers
 // 8 bytes per step into 128-bit accumulators.
 //
