@@ -6,9 +6,9 @@
 // carries a correct checksum therefore checksums to 0. Words are summed in
 // native byte order and folded once at the end, which is legal because
 // ones'-complement addition is byte-order independent (RFC 1071 section 2):
-// from 128 bytes up with AVX2 (when the CPU has it) or SSE2, pmaddwd into
-// 32-bit lanes; shorter buffers and tails 8 bytes per step into 128-bit
-// accumulators.
+// from 32 bytes up with vectors (AVX-VNNI or AVX2 when the CPU has them,
+// chosen at run time; else SSE2), pmaddwd into 32-bit lanes; shorter buffers
+// 8 bytes per step into 128-bit accumulators.
 //
 // For sums over several pieces (UDP's pseudo-header, then the datagram) use
 // ChecksumAccumulator; pieces of odd length are handled exactly:
@@ -62,9 +62,11 @@ class ChecksumAccumulator {
 namespace internal {
 // The ways the sum can be taken; the best available is used. Tests run all
 // of them against the naive definition.
-enum class SimdPath { kScalar, kSse2, kAvx2 };
+enum class SimdPath { kScalar, kSse2, kAvx2, kAvxVnni };
 // Whether `path` can run on this CPU and build.
 bool SimdPathAvailable(SimdPath path);
+// The path InternetChecksum() uses for long buffers on this CPU.
+SimdPath BestSimdPath();
 // A 64-bit value whose Fold64() is the ones'-complement sum of `size` bytes
 // read as little-endian 16-bit words (an odd tail byte zero-padded), plus
 // `initial`. Exposed for the benchmark.
@@ -72,8 +74,16 @@ uint64_t OnesComplementSum64(const char* data, size_t size, uint64_t initial);
 // The same by a given path, which must be available.
 uint64_t OnesComplementSum64With(SimdPath path, const char* data, size_t size,
                                  uint64_t initial);
-// Folds a 64-bit ones'-complement sum to 16 bits.
-uint16_t Fold64(uint64_t sum);
+// Folds a 64-bit ones'-complement sum to 16 bits. Inline: it is a handful
+// of instructions on every packet's path.
+inline uint16_t Fold64(uint64_t sum) {
+  // x + (x rotated by half its width) holds, in its high half, the
+  // end-around-carry sum of x's halves: the low halves' carry lands in it,
+  // the high halves' carry falls off the top.
+  uint64_t sum32 = (sum + ((sum << 32) | (sum >> 32))) >> 32;
+  uint32_t x = static_cast<uint32_t>(sum32);
+  return static_cast<uint16_t>((x + ((x << 16) | (x >> 16))) >> 16);
+}
 }  // namespace internal
 
 }  // namespace standin::netstack

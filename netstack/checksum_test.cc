@@ -98,7 +98,8 @@ TEST_P(SimdPathTest, MatchesNaive) {
 INSTANTIATE_TEST_SUITE_P(AllPaths, SimdPathTest,
                          testing::Values(internal::SimdPath::kScalar,
                                          internal::SimdPath::kSse2,
-                                         internal::SimdPath::kAvx2),
+                                         internal::SimdPath::kAvx2,
+                                         internal::SimdPath::kAvxVnni),
                          [](const auto& info) {
                            switch (info.param) {
                              case internal::SimdPath::kScalar:
@@ -107,6 +108,8 @@ INSTANTIATE_TEST_SUITE_P(AllPaths, SimdPathTest,
                                return "Sse2";
                              case internal::SimdPath::kAvx2:
                                return "Avx2";
+                             case internal::SimdPath::kAvxVnni:
+                               return "AvxVnni";
                            }
                            return "Unknown";
                          });

@@ -19,6 +19,7 @@
 #define STANDIN_NETSTACK_ETHERNET_H_
 
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include "absl/status/statusor.h"
@@ -48,7 +49,11 @@ class EthernetFrame {
 
   // Validates `bytes`; on success stores a view in `*out` and returns
   // DropReason::kNone. Never allocates.
-  static DropReason Check(std::string_view bytes, EthernetFrame* out);
+  static DropReason Check(std::string_view bytes, EthernetFrame* out) {
+    if (bytes.size() < kHeaderSize) return DropReason::kEthernetTooShort;
+    out->bytes_ = bytes;
+    return DropReason::kNone;
+  }
   // As Check(), with a status whose message names the defect.
   static absl::StatusOr<EthernetFrame> Parse(std::string_view bytes);
 
@@ -83,7 +88,13 @@ struct EthernetHeader {
 
   static EthernetHeader FromFrame(const EthernetFrame& frame);
   // Writes the 14 header bytes to `out`.
-  void Emit(char* out) const;
+  void Emit(char* out) const {
+    std::memcpy(out + ethernet_field::kDestination.start,
+                destination.octets().data(), MacAddress::kSize);
+    std::memcpy(out + ethernet_field::kSource.start, source.octets().data(),
+                MacAddress::kSize);
+    StoreBe16(out + ethernet_field::kEtherType.start, ethertype);
+  }
 
   friend bool operator==(const EthernetHeader&,
                          const EthernetHeader&) = default;

@@ -15,12 +15,11 @@
 #define STANDIN_NETSTACK_ETHERNET_PROTOCOL_H_
 
 #include <cstdint>
-#include <memory>
 #include <string_view>
-#include <vector>
 
 #include "absl/base/attributes.h"
 #include "absl/status/status.h"
+#include "standin/netstack/dispatch_table.h"
 #include "standin/netstack/drop_reason.h"
 #include "standin/netstack/raw.h"
 
@@ -37,7 +36,9 @@ class EthernetProtocol {
   // protocols may share a number; each gets every frame, in the order added.
   // InvalidArgument if `ethertype` does not fit 16 bits or `proto` is null.
   ABSL_MUST_USE_RESULT absl::Status AddProto(uint32_t ethertype,
-                                             RawPacketProtocol* proto);
+                                             RawPacketProtocol* proto) {
+    return protos_.Add(ethertype, proto);
+  }
 
   // Handles one received frame. `partial`: the device truncated it.
   virtual void DatagramReceived(std::string_view frame, bool partial = false);
@@ -46,15 +47,7 @@ class EthernetProtocol {
   const DropCounts& drops() const { return drops_; }
 
  private:
-  // One entry per ethertype, searched linearly: a stack registers a handful
-  // (IPv4, ARP, IPv6), and comparing three keys beats hashing one. The lists
-  // are boxed so that a handler may AddProto() during dispatch (growing the
-  // outer vector) without invalidating the list being walked.
-  struct Entry {
-    uint16_t ethertype;
-    std::unique_ptr<std::vector<RawPacketProtocol*>> protos;
-  };
-  std::vector<Entry> protos_;
+  DispatchTable<RawPacketProtocol> protos_{"ethertype", 16};
   DropCounts drops_;
 };
 

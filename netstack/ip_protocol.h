@@ -16,13 +16,12 @@
 #ifndef STANDIN_NETSTACK_IP_PROTOCOL_H_
 #define STANDIN_NETSTACK_IP_PROTOCOL_H_
 
-#include <array>
 #include <cstdint>
 #include <string_view>
-#include <vector>
 
 #include "absl/base/attributes.h"
 #include "absl/status/status.h"
+#include "standin/netstack/dispatch_table.h"
 #include "standin/netstack/drop_reason.h"
 #include "standin/netstack/raw.h"
 
@@ -39,7 +38,9 @@ class IpProtocol : public RawPacketProtocol {
   // InvalidArgument if `number` does not fit 8 bits (the header field; Twisted
   // allows 32 and then never matches) or `proto` is null.
   ABSL_MUST_USE_RESULT absl::Status AddProto(uint32_t number,
-                                             RawDatagramProtocol* proto);
+                                             RawDatagramProtocol* proto) {
+    return protos_.Add(number, proto);
+  }
 
   void DatagramReceived(std::string_view packet,
                         const LinkMetadata& link) override;
@@ -48,7 +49,7 @@ class IpProtocol : public RawPacketProtocol {
   const DropCounts& drops() const { return drops_; }
 
  private:
-  std::array<std::vector<RawDatagramProtocol*>, 256> protos_;
+  DispatchTable<RawDatagramProtocol> protos_{"IP protocol", 8};
   DropCounts drops_;
 };
 

@@ -8,50 +8,6 @@
 #include "standin/netstack/checksum.h"
 
 namespace standin::netstack {
-namespace {
-
-// Whether the `size`-byte header at `p` sums to 0xffff. The common 20-byte
-// header is summed inline: two 8-byte and one 4-byte load.
-bool HeaderChecksumIsValid(const char* p, size_t size) {
-  if (size != Ipv4Packet::kMinHeaderSize) {
-    return InternetChecksum(std::string_view(p, size)) == 0;
-  }
-  uint64_t a, b;
-  uint32_t c;
-  std::memcpy(&a, p, 8);
-  std::memcpy(&b, p + 8, 8);
-  std::memcpy(&c, p + 16, 4);
-  unsigned __int128 sum = static_cast<unsigned __int128>(a) + b + c;
-  uint64_t folded =
-      static_cast<uint64_t>(sum) + static_cast<uint64_t>(sum >> 64);
-  folded += folded < static_cast<uint64_t>(sum);  // end-around carry
-  // Folding is byte-order independent, so no swap is needed to test 0xffff.
-  return internal::Fold64(folded) == 0xffff;
-}
-
-}  // namespace
-
-DropReason Ipv4Packet::Check(std::string_view bytes, Ipv4Packet* out) {
-  if (bytes.size() < kMinHeaderSize) return DropReason::kIpv4TooShort;
-  uint8_t version_ihl = static_cast<uint8_t>(bytes[0]);
-  if (version_ihl >> 4 != 4) return DropReason::kIpv4BadVersion;
-  size_t header_length = size_t{version_ihl & 0x0fu} * 4;
-  if (header_length < kMinHeaderSize) return DropReason::kIpv4IhlTooSmall;
-  if (header_length > bytes.size()) return DropReason::kIpv4IhlBeyondBuffer;
-  size_t total_length = LoadBe16(bytes.data() + ipv4_field::kTotalLength.start);
-  if (total_length < header_length) {
-    return DropReason::kIpv4TotalLengthTooSmall;
-  }
-  if (total_length > bytes.size()) {
-    return DropReason::kIpv4TotalLengthBeyondBuffer;
-  }
-  if (!HeaderChecksumIsValid(bytes.data(), header_length)) {
-    return DropReason::kIpv4BadChecksum;
-  }
-  out->bytes_ = bytes.substr(0, total_length);  // trims link-layer padding
-  return DropReason::kNone;
-}
-
 absl::StatusOr<Ipv4Packet> Ipv4Packet::Parse(std::string_view bytes) {
   Ipv4Packet packet;
   DropReason reason = Check(bytes, &packet);
@@ -155,7 +111,10 @@ void Ipv4Header::Emit(char* out) const {
   out[ipv4_field::kProtocol.start] = static_cast<char>(protocol);
   StoreBe32(out + ipv4_field::kSource.start, source.value());
   StoreBe32(out + ipv4_field::kDestination.start, destination.value());
-  std::memcpy(out + ipv4_field::kOptionsStart, options.data(), options.size());
+  if (!options.empty()) {  // a library call even for zero bytes
+    std::memcpy(out + ipv4_field::kOptionsStart, options.data(),
+                options.size());
+  }
   // The checksum is summed from the field values, not re-read from `out`:
   // loading words just written as bytes and halves stalls store forwarding.
   uint32_t sum = ((0x40u | (header_size() / 4)) << 8 | tos) + total +

@@ -19,13 +19,11 @@
 #define STANDIN_NETSTACK_RAW_UDP_PROTOCOL_H_
 
 #include <cstdint>
-#include <memory>
 #include <string_view>
-#include <vector>
 
 #include "absl/base/attributes.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "standin/netstack/dispatch_table.h"
 #include "standin/netstack/drop_reason.h"
 #include "standin/netstack/raw.h"
 #include "standin/transport/interfaces.h"
@@ -42,7 +40,9 @@ class RawUdpProtocol : public RawDatagramProtocol {
   // Several protocols may share a port; each gets every datagram.
   // InvalidArgument if `port` does not fit 16 bits or `proto` is null.
   ABSL_MUST_USE_RESULT absl::Status AddProto(uint32_t port,
-                                             DatagramProtocol* proto);
+                                             DatagramProtocol* proto) {
+    return protos_.Add(port, proto);
+  }
 
   void DatagramReceived(std::string_view payload,
                         const Ipv4Metadata& ip) override;
@@ -51,27 +51,8 @@ class RawUdpProtocol : public RawDatagramProtocol {
   const DropCounts& drops() const { return drops_; }
 
  private:
-  // Dispatch from inside a handler: with its own Address, not the cache.
-  ABSL_ATTRIBUTE_NOINLINE void DispatchNested(
-      std::string_view payload, IPv4Host source, uint16_t source_port,
-      const std::vector<DatagramProtocol*>& protos);
-
-  // The lists are boxed so that a handler may AddProto() during dispatch
-  // (rehashing the map) without invalidating the list being walked.
-  absl::flat_hash_map<uint16_t, std::unique_ptr<std::vector<DatagramProtocol*>>>
-      protos_;
+  DispatchTable<DatagramProtocol> protos_{"port", 16};
   DropCounts drops_;
-  // The last sender as an Address, reused while it repeats, so a flow costs
-  // no text formatting per datagram. Not used by a nested dispatch (a handler
-  // that feeds this protocol again), which must not overwrite it.
-  Address cached_from_;
-  IPv4Host cached_ip_;
-  uint16_t cached_port_ = 0;
-  bool cache_valid_ = false;
-  int dispatch_depth_ = 0;
-  // The list of the last destination port dispatched to.
-  uint16_t last_port_ = 0;
-  const std::vector<DatagramProtocol*>* last_list_ = nullptr;
 };
 
 }  // namespace standin::netstack

@@ -42,8 +42,7 @@ Ipv4Metadata From(IPv4Host source) {
 
 std::tuple<std::string, Address> Expect(std::string data, IPv4Host host,
                                         uint16_t port) {
-  return {std::move(data),
-          IPv4Address::Udp(host, port)};
+  return {std::move(data), IPv4Address::Udp(host, port)};
 }
 
 TEST(RawUdpProtocolTest, PacketParsing) {

@@ -41,38 +41,20 @@ uint16_t UdpChecksum(IPv4Host source, IPv4Host destination,
                      std::string_view payload) {
   // The header words are summed from the field values, never re-read from a
   // buffer just written (loading words written as bytes and halves stalls
-  // store forwarding); only the payload is read.
-  uint32_t length = static_cast<uint32_t>(payload.size() + UdpHeader::kSize);
-  uint32_t sum = (source.value() >> 16) + (source.value() & 0xffff) +
-                 (destination.value() >> 16) + (destination.value() & 0xffff) +
-                 kIpProtocolUdp + length +  // pseudo-header
-                 source_port + destination_port + length;
-  uint16_t check = static_cast<uint16_t>(~OnesComplementSum(payload, sum));
+  // store forwarding); only the payload is read. The payload's words are
+  // summed as loaded (little-endian), so the header words join them
+  // byte-swapped, and the result is swapped back (RFC 1071 section 2).
+  uint64_t length = payload.size() + UdpHeader::kSize;
+  uint64_t words = (source.value() >> 16) + (source.value() & 0xffff) +
+                   (destination.value() >> 16) +
+                   (destination.value() & 0xffff) + kIpProtocolUdp + length +
+                   source_port + destination_port + length;
+  uint64_t sum =
+      internal::OnesComplementSum64(payload.data(), payload.size(),
+                                    __builtin_bswap16(internal::Fold64(words)));
+  uint16_t check =
+      static_cast<uint16_t>(~__builtin_bswap16(internal::Fold64(sum)));
   return check == 0 ? 0xffff : check;
-}
-
-DropReason UdpDatagram::Check(std::string_view bytes, UdpDatagram* out) {
-  if (bytes.size() < kHeaderSize) return DropReason::kUdpTooShort;
-  size_t length = LoadBe16(bytes.data() + udp_field::kLength.start);
-  if (length < kHeaderSize) return DropReason::kUdpLengthTooSmall;
-  if (length > bytes.size()) return DropReason::kUdpLengthBeyondBuffer;
-  out->bytes_ = bytes.substr(0, length);
-  return DropReason::kNone;
-}
-
-DropReason UdpDatagram::Check(std::string_view bytes, IPv4Host source,
-                              IPv4Host destination, UdpDatagram* out) {
-  UdpDatagram datagram;
-  DropReason reason = Check(bytes, &datagram);
-  if (reason != DropReason::kNone) return reason;
-  if (datagram.checksum() != 0) {
-    // A correct checksum makes the whole sum 0xffff (or 0, for the
-    // all-zero sum, which a valid datagram cannot have: the length is > 0).
-    uint16_t sum = PseudoHeaderSum(source, destination, datagram.bytes());
-    if (sum != 0xffff) return DropReason::kUdpBadChecksum;
-  }
-  *out = datagram;
-  return DropReason::kNone;
 }
 
 namespace {
@@ -130,13 +112,6 @@ UdpHeader UdpHeader::FromDatagram(const UdpDatagram& datagram) {
                    .destination_port = datagram.destination_port(),
                    .length = datagram.length(),
                    .checksum = datagram.checksum()};
-}
-
-void UdpHeader::Emit(char* out) const {
-  StoreBe16(out + udp_field::kSourcePort.start, source_port);
-  StoreBe16(out + udp_field::kDestinationPort.start, destination_port);
-  StoreBe16(out + udp_field::kLength.start, length);
-  StoreBe16(out + udp_field::kChecksum.start, checksum);
 }
 
 void UdpHeader::EmitWithoutChecksum(char* datagram, size_t size) const {

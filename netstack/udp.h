@@ -24,7 +24,9 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "standin/netstack/checksum.h"
 #include "standin/netstack/drop_reason.h"
+#include "standin/netstack/ipv4.h"
 #include "standin/netstack/wire_field.h"
 #include "standin/transport/address.h"
 
@@ -57,7 +59,7 @@ class UdpDatagram {
   static constexpr size_t kHeaderSize = udp_field::kPayloadStart;
 
   // Validates lengths only (no pseudo-header, so no checksum). Never
-  // allocates.
+  // allocates. Both Check()s are inline: they run on every datagram.
   static DropReason Check(std::string_view bytes, UdpDatagram* out);
   // Validates lengths and, when the checksum field is nonzero, the checksum.
   static DropReason Check(std::string_view bytes, IPv4Host source,
@@ -85,6 +87,49 @@ class UdpDatagram {
   std::string_view bytes_;
 };
 
+namespace internal {
+
+// Whether `datagram` (with its checksum field) sums to 0xffff with the
+// pseudo-header. The datagram's words are summed as loaded (little-endian),
+// so the pseudo-header joins them byte-swapped; 0xffff reads the same
+// either way (RFC 1071 byte-order independence).
+inline bool UdpChecksumVerifies(IPv4Host source, IPv4Host destination,
+                                std::string_view datagram) {
+  uint64_t pseudo = (source.value() >> 16) + (source.value() & 0xffff) +
+                    (destination.value() >> 16) +
+                    (destination.value() & 0xffff) + kIpProtocolUdp +
+                    datagram.size();
+  uint64_t sum = OnesComplementSum64(datagram.data(), datagram.size(),
+                                     __builtin_bswap16(Fold64(pseudo)));
+  return Fold64(sum) == 0xffff;
+}
+
+}  // namespace internal
+
+inline DropReason UdpDatagram::Check(std::string_view bytes, UdpDatagram* out) {
+  if (bytes.size() < kHeaderSize) return DropReason::kUdpTooShort;
+  size_t length = LoadBe16(bytes.data() + udp_field::kLength.start);
+  if (length < kHeaderSize) return DropReason::kUdpLengthTooSmall;
+  if (length > bytes.size()) return DropReason::kUdpLengthBeyondBuffer;
+  out->bytes_ = bytes.substr(0, length);
+  return DropReason::kNone;
+}
+
+inline DropReason UdpDatagram::Check(std::string_view bytes, IPv4Host source,
+                                     IPv4Host destination, UdpDatagram* out) {
+  UdpDatagram datagram;
+  DropReason reason = Check(bytes, &datagram);
+  if (reason != DropReason::kNone) return reason;
+  // A correct checksum makes the whole sum 0xffff (or 0, for the all-zero
+  // sum, which a valid datagram cannot have: the length is > 0).
+  if (datagram.checksum() != 0 &&
+      !internal::UdpChecksumVerifies(source, destination, datagram.bytes())) {
+    return DropReason::kUdpBadChecksum;
+  }
+  *out = datagram;
+  return DropReason::kNone;
+}
+
 // The header as a value.
 struct UdpHeader {
   static constexpr size_t kSize = UdpDatagram::kHeaderSize;
@@ -96,7 +141,12 @@ struct UdpHeader {
 
   static UdpHeader FromDatagram(const UdpDatagram& datagram);
   // Writes the 8 header bytes exactly as the fields say.
-  void Emit(char* out) const;
+  void Emit(char* out) const {
+    StoreBe16(out + udp_field::kSourcePort.start, source_port);
+    StoreBe16(out + udp_field::kDestinationPort.start, destination_port);
+    StoreBe16(out + udp_field::kLength.start, length);
+    StoreBe16(out + udp_field::kChecksum.start, checksum);
+  }
   // `datagram` is `size` bytes: room for the header, then the payload.
   // Writes the header with length = size and checksum 0 (none).
   void EmitWithoutChecksum(char* datagram, size_t size) const;
