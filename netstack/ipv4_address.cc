@@ -1,15 +1,14 @@
 #include "standin/netstack/ipv4_address.h"
 
-#include "absl/strings/str_cat.h"
-#include "standin/transport/internal/absl_view.h"
+#include <string>
 
 namespace standin::netstack {
 
 absl::StatusOr<Ipv4Address> Ipv4Address::Parse(std::string_view dotted) {
   auto bad = [&](std::string_view why) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("not an IPv4 address: \"", internal::AbslView(dotted),
-                     "\" (", internal::AbslView(why), ")"));
+    std::string message = "not an IPv4 address: \"";
+    message.append(dotted).append("\" (").append(why).append(")");
+    return absl::InvalidArgumentError(message);
   };
   uint32_t value = 0;
   size_t i = 0;

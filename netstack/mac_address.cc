@@ -3,9 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-
-#include "absl/strings/str_cat.h"
-#include "standin/transport/internal/absl_view.h"
+#include <string>
 
 namespace standin::netstack {
 namespace {
@@ -32,9 +30,10 @@ MacAddress MacAddress::FromBytes(std::string_view bytes) {
 
 absl::StatusOr<MacAddress> MacAddress::Parse(std::string_view text) {
   auto bad = [&] {
-    return absl::InvalidArgumentError(
-        absl::StrCat("not a MAC address: \"", internal::AbslView(text),
-                     "\" (expected six hex pairs like 02:00:00:00:00:01)"));
+    std::string message = "not a MAC address: \"";
+    message.append(text).append(
+        "\" (expected six hex pairs like 02:00:00:00:00:01)");
+    return absl::InvalidArgumentError(message);
   };
   if (text.size() != 17) return bad();
   std::array<uint8_t, kSize> octets;
