@@ -16,13 +16,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "standin/netstack/mac_address.h"
-#include "standin/transport/internal/absl_view.h"
+#include "standin/transport/absl_string_view.h"
 #include "standin/transport/status.h"
 
 namespace standin::testutil {
 namespace {
-
-using ::standin::internal::AbslView;
 
 bool entered = false;
 

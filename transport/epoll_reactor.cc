@@ -14,7 +14,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "standin/transport/internal/absl_view.h"
 #include "standin/transport/status.h"
 
 namespace standin {

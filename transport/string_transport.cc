@@ -7,7 +7,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "standin/transport/internal/absl_view.h"
+#include "standin/transport/absl_string_view.h"
 #include "standin/transport/status.h"
 
 namespace standin {
@@ -22,7 +22,7 @@ namespace {
 }
 
 std::string Quoted(std::string_view bytes) {
-  return absl::StrCat("\"", absl::CHexEscape(internal::AbslView(bytes)), "\"");
+  return absl::StrCat("\"", absl::CHexEscape(AbslView(bytes)), "\"");
 }
 
 }  // namespace

@@ -10,7 +10,7 @@
 #include "standin/netstack/ipv4.h"
 #include "standin/netstack/ipv4_address.h"
 #include "standin/netstack/udp.h"
-#include "standin/transport/internal/absl_view.h"
+#include "standin/transport/absl_string_view.h"
 #include "standin/transport/status.h"
 
 namespace standin {
@@ -116,19 +116,18 @@ std::vector<int> MemoryIoSystem::open_fds() const {
 }
 
 absl::Status MemoryIoSystem::CheckPermission(std::string_view operation) const {
-  if (permissions_.contains(internal::AbslView(operation))) {
+  if (permissions_.contains(AbslView(operation))) {
     return absl::OkStatus();
   }
-  return ErrnoStatus(EPERM, absl::StrCat(internal::AbslView(operation),
-                                         " is not in permissions()"));
+  return ErrnoStatus(
+      EPERM, absl::StrCat(AbslView(operation), " is not in permissions()"));
 }
 
 absl::StatusOr<Tunnel*> MemoryIoSystem::Lookup(
     int fd, std::string_view operation) const {
   Tunnel* tunnel = GetTunnel(fd);
   if (tunnel == nullptr) {
-    return ErrnoStatus(
-        EBADF, absl::StrCat(internal::AbslView(operation), " on fd ", fd));
+    return ErrnoStatus(EBADF, absl::StrCat(AbslView(operation), " on fd ", fd));
   }
   return tunnel;
 }
@@ -139,7 +138,7 @@ absl::StatusOr<int> MemoryIoSystem::Open(std::string_view path, int flags,
   auto it = devices_.find(std::string(path));
   if (it == devices_.end()) {
     return ErrnoStatus(ENOSYS,
-                       absl::StrCat("open ", internal::AbslView(path),
+                       absl::StrCat("open ", AbslView(path),
                                     ": no such special device registered"));
   }
   const int fd = next_fd_++;

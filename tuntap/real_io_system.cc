@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "standin/transport/internal/absl_view.h"
+#include "standin/transport/absl_string_view.h"
 #include "standin/transport/status.h"
 
 namespace standin {
@@ -195,8 +195,7 @@ absl::StatusOr<std::unique_ptr<UdpReceiver>> RealIoSystem::ReceiveUdp(
   if (::bind(sock.get(), reinterpret_cast<const sockaddr*>(&*addr),
              sizeof(*addr)) < 0) {
     return ErrnoStatus(
-        errno, absl::StrCat("bind UDP receiver ", internal::AbslView(host), ":",
-                            port));
+        errno, absl::StrCat("bind UDP receiver ", AbslView(host), ":", port));
   }
   return std::make_unique<SocketReceiver>(sock.release());
 }

@@ -12,7 +12,7 @@
 #include "standin/netstack/builders.h"
 #include "standin/netstack/ethernet.h"
 #include "standin/netstack/mac_address.h"
-#include "standin/transport/internal/absl_view.h"
+#include "standin/transport/absl_string_view.h"
 #include "standin/transport/status.h"
 
 namespace standin {
@@ -166,8 +166,7 @@ absl::StatusOr<size_t> Tunnel::Write(std::string_view data) {
 
 std::string Tunnel::NameFor(std::string_view requested, TunnelType type) const {
   if (naming_ == Naming::kTwisted) {
-    return absl::StrCat(
-        internal::AbslView(requested.substr(0, kIfNameSize - 4)), "123");
+    return absl::StrCat(AbslView(requested.substr(0, kIfNameSize - 4)), "123");
   }
   std::string name(requested);
   if (name.empty()) name = type == TunnelType::kTap ? "tap%d" : "tun%d";
