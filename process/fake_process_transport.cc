@@ -2,20 +2,18 @@
 
 #include <signal.h>
 
-#include <cstdlib>
-#include <iostream>
 #include <utility>
 
 #include "standin/process/process_status.h"
 #include "standin/process/signal_names.h"
 #include "standin/transport/address.h"
+#include "standin/transport/misuse.h"
 
 namespace standin {
 namespace {
 
 [[noreturn]] void Die(std::string_view message) {
-  std::cerr << "FakeProcessTransport misuse: " << message << std::endl;
-  std::abort();
+  DieOfMisuse("standin::FakeProcessTransport", message);
 }
 
 StringTransport::Options TransportOptions(bool lenient) {
