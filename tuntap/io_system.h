@@ -61,8 +61,15 @@ class IoSystem {
   virtual ~IoSystem() = default;
 
   // open(2): a new descriptor or the errno (ENOENT, EPERM, ENOSYS, ...).
+  // `mode` matters only when O_CREAT creates a file. An implementation
+  // overrides this form and says `using IoSystem::Open;` to keep the short
+  // one callable on its own type.
   virtual absl::StatusOr<int> Open(std::string_view path, int flags,
-                                   int mode = 0777) = 0;
+                                   int mode) = 0;
+  // Open() with mode 0777, as open(2) and os.open default it.
+  absl::StatusOr<int> Open(std::string_view path, int flags) {
+    return Open(path, flags, 0777);
+  }
   // ioctl(2) with a buffer argument, like Python's fcntl.ioctl(fd, req,
   // bytes): `arg` is copied into a zeroed buffer of at least sizeof(struct
   // ifreq), the kernel reads and writes that buffer, and the first
