@@ -25,9 +25,9 @@
 //   while (!protocol.ended) (void)reactor.RunOnce(absl::Seconds(1));
 //
 // Without pidfds (Linux before 5.3) the exit is noticed through SIGCHLD
-// instead (see Reaping). Spawn() uses fork(): call it
-// from the reactor's thread; other threads' locks are not touched in the
-// child, which only calls async-signal-safe functions before exec.
+// instead (see Reaping). Spawn() uses fork(): call it from the reactor's
+// thread; other threads' locks are not touched in the child, which only
+// calls async-signal-safe functions before exec.
 #ifndef STANDIN_PROCESS_PROCESS_H_
 #define STANDIN_PROCESS_PROCESS_H_
 

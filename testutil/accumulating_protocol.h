@@ -20,8 +20,8 @@
 //   EXPECT_EQ(protocol.connection_lost_calls(), 1);
 //
 //   standin::testutil::HalfCloseableAccumulatingProtocol upload;
-//   upload.set_on_read_connection_lost([&] { upload.transport()->Write("ok");
-//   });
+//   upload.set_on_read_connection_lost(
+//       [&] { upload.transport()->Write("ok"); });
 //   ... the peer half-closes ...
 //   EXPECT_EQ(upload.read_connection_lost_calls(), 1);
 //   EXPECT_FALSE(upload.closed());

@@ -561,9 +561,9 @@ TEST_F(FileDescriptorTest, WriteThroughErrorIsReportedFromTheNextTurn) {
   EXPECT_EQ(protocol_.connection_lost_calls(), 1);
 }
 
-// --- Eager writes and the producer contract (issue 9, defect 1) ------------
+// --- Eager writes and the producer contract --------------------------------
 
-// Defect 1: a write that goes straight to the OS (write-through) left the
+// A write that goes straight to the OS (write-through) once left the
 // buffer empty, so DoWrite() never ran and a pull producer was never
 // resumed again. Twisted resumes it after every drain, however the data
 // left.
@@ -587,7 +587,7 @@ TEST_F(FileDescriptorTest, PullProducerResumedAfterAWriteThatSkippedTheBuffer) {
   EXPECT_EQ(file_.written, chunk + chunk + chunk);
 }
 
-// Defect 1's other face: with the pull producer never resumed it never
+// The same bug's other face: with the pull producer never resumed it never
 // unregistered, so LoseConnection() never completed.
 TEST_F(FileDescriptorTest,
        LoseConnectionCompletesAfterWritesThatSkipTheBuffer) {
@@ -624,7 +624,7 @@ TEST_F(FileDescriptorTest, PullProducerThatWritesNothingIsNotResumedAgain) {
   EXPECT_THAT(producer.calls, ElementsAre("resume", "resume"));
 }
 
-// Issue 13: a write that would take the buffer past buffer_size() flushes
+// A write that would take the buffer past buffer_size() flushes
 // at once, so a steady stream needs no loop turn per buffer.
 TEST_F(FileDescriptorTest, EagerWritesFlushWhenAWriteCrossesTheBufferSize) {
   file_.EnableEagerWrites();
@@ -695,7 +695,7 @@ class CountingReactor : public MemoryReactor {
   int remove_writer_calls = 0;
 };
 
-// Issue 13: the producer is resumed before we stop writing, so one that
+// The producer is resumed before we stop writing, so one that
 // refills the buffer keeps us registered: no epoll_ctl pair per refill.
 TEST(FileDescriptorResumeTest, ResumeFirstCostsNoRegistrationPerRefill) {
   CountingReactor reactor;
@@ -875,7 +875,7 @@ TEST(FileDescriptorHalfCloseLifetimeTest,
   EXPECT_TRUE(reactor.GetWriters().empty());
 }
 
-// Defect 2: a protocol that pauses its transport in ConnectionMade() gets no
+// A protocol that pauses its transport in ConnectionMade() gets no
 // data until it resumes (Twisted starts reading before connecting the
 // protocol; we used to start after, undoing the pause).
 TEST(FileDescriptorPauseTest, PauseInConnectionMadeHolds) {

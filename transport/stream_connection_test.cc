@@ -754,7 +754,7 @@ bool IsReader(Reactor& reactor, Transport* transport) {
                    dynamic_cast<Selectable*>(transport)) != readers.end();
 }
 
-// --- Defect 2: PauseProducing() from ConnectionMade() holds -----------------
+// --- PauseProducing() from ConnectionMade() holds --------------------------
 //
 // Twisted: test_pauseProducingInConnectionMade (twisted/test/test_tcp.py).
 // We used to start reading after MakeConnection(), undoing the pause; now
@@ -826,7 +826,7 @@ TEST_F(StreamConnectionTest, PauseInConnectionMadeHoldsForDataAlreadyThere) {
   ASSERT_TRUE(RunUntil([&] { return protocol_.data() == "early"; }));
 }
 
-// --- Defect 1: a pull producer is resumed after every drain -----------------
+// --- A pull producer is resumed after every drain --------------------------
 //
 // Twisted: connectionmixins.py's producer tests and abstract.doWrite (resume
 // on each drain). A write over 8 KiB on an empty buffer goes straight to the
@@ -1027,7 +1027,7 @@ TEST_P(HalfCloseTest, WriteCloseNotification) {
   EXPECT_FALSE(client_.closed());
 }
 
-// Issue 9: writing after the read side closed still arrives.
+// Writing after the read side closed still arrives.
 TEST_P(HalfCloseTest, WritingAfterThePeersEofStillArrives) {
   Connect(&client_, &server_);
   server_.on_read_lost = [&] {
