@@ -1,28 +1,23 @@
 #include "standin/transport/string_transport.h"
 
-#include <cstdio>
-#include <cstdlib>
 #include <utility>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "standin/transport/internal/absl_view.h"
+#include "standin/transport/absl_string_view.h"
+#include "standin/transport/misuse.h"
 #include "standin/transport/status.h"
 
 namespace standin {
 namespace {
 
-// Misuse of the double by the code under test: fail the test loudly, with a
-// message a death test (and a human) can match.
 [[noreturn]] void Die(const char* message) {
-  std::fprintf(stderr, "standin::StringTransport misuse: %s\n", message);
-  std::fflush(stderr);
-  std::abort();
+  DieOfMisuse("standin::StringTransport", message);
 }
 
 std::string Quoted(std::string_view bytes) {
-  return absl::StrCat("\"", absl::CHexEscape(internal::AbslView(bytes)), "\"");
+  return absl::StrCat("\"", absl::CHexEscape(AbslView(bytes)), "\"");
 }
 
 }  // namespace

@@ -168,8 +168,7 @@ class StringTransport : public virtual HalfCloseableTransport, public Producer {
 
   // --- Consumer ---
   // FailedPrecondition "Cannot register two producers" if one is registered.
-  ABSL_MUST_USE_RESULT absl::Status RegisterProducer(Producer* producer,
-                                                     bool streaming) override;
+  absl::Status RegisterProducer(Producer* producer, bool streaming) override;
   // Dies if no producer is registered.
   void UnregisterProducer() override;
 

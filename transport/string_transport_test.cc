@@ -4,7 +4,6 @@
 // StringTransportWithDisconnection, and a death test per misuse.
 #include "standin/transport/string_transport.h"
 
-#include <functional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -12,11 +11,14 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "standin/testutil/accumulating_protocol.h"
 #include "standin/transport/status.h"
 
 namespace standin {
 namespace {
 
+using ::standin::testutil::AccumulatingProtocol;
+using ::standin::testutil::HalfCloseableAccumulatingProtocol;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using Event = StringTransport::Event;
@@ -27,19 +29,6 @@ class NullProducer : public Producer {
   void ResumeProducing() override {}
   void StopProducing() override {}
   void PauseProducing() override {}
-};
-
-// Records what the transport tells it.
-class RecordingProtocol : public Protocol {
- public:
-  void ConnectionMade() override { ++made; }
-  void ConnectionLost(const absl::Status& reason) override {
-    ++lost;
-    last_reason = reason;
-  }
-  int made = 0;
-  int lost = 0;
-  absl::Status last_reason;
 };
 
 TEST(StringTransportTest, ImplementsTheTransportInterfaces) {
@@ -320,58 +309,52 @@ TEST(StringTransportTest, ManySmallWritesStayIntact) {
 
 TEST(StringTransportTest, ProtocolSeesTransportThroughMakeConnection) {
   StringTransport transport;
-  RecordingProtocol protocol;
+  AccumulatingProtocol protocol;
   protocol.MakeConnection(&transport);
   EXPECT_EQ(protocol.transport(), &transport);
-  EXPECT_EQ(protocol.made, 1);
+  EXPECT_TRUE(protocol.made());
   // A plain StringTransport never calls ConnectionLost.
   transport.LoseConnection();
-  EXPECT_EQ(protocol.lost, 0);
+  EXPECT_EQ(protocol.connection_lost_calls(), 0);
 }
 
 TEST(StringTransportWithDisconnectionTest, LoseConnectionTellsProtocolOnce) {
   StringTransportWithDisconnection transport;
-  RecordingProtocol protocol;
+  AccumulatingProtocol protocol;
   transport.set_protocol(&protocol);
   protocol.MakeConnection(&transport);
   transport.LoseConnection();
   EXPECT_FALSE(transport.connected());
   EXPECT_TRUE(transport.disconnecting());
-  EXPECT_EQ(protocol.lost, 1);
-  EXPECT_TRUE(IsConnectionDone(protocol.last_reason));
+  EXPECT_EQ(protocol.connection_lost_calls(), 1);
+  EXPECT_TRUE(IsConnectionDone(protocol.closed_reason()));
   transport.LoseConnection();
-  EXPECT_EQ(protocol.lost, 1);
+  EXPECT_EQ(protocol.connection_lost_calls(), 1);
 }
 
 TEST(StringTransportWithDisconnectionTest, AbortTellsProtocolAborted) {
   StringTransportWithDisconnection transport;
-  RecordingProtocol protocol;
+  AccumulatingProtocol protocol;
   transport.set_protocol(&protocol);
   transport.AbortConnection();
   EXPECT_TRUE(transport.disconnected());
   EXPECT_FALSE(transport.connected());
-  EXPECT_EQ(protocol.lost, 1);
-  EXPECT_TRUE(IsConnectionAborted(protocol.last_reason));
+  EXPECT_EQ(protocol.connection_lost_calls(), 1);
+  EXPECT_TRUE(IsConnectionAborted(protocol.closed_reason()));
   transport.LoseConnection();
-  EXPECT_EQ(protocol.lost, 1);
+  EXPECT_EQ(protocol.connection_lost_calls(), 1);
 }
 
 // A protocol that closes again from inside ConnectionLost must not recurse.
-class ReclosingProtocol : public RecordingProtocol {
- public:
-  void ConnectionLost(const absl::Status& reason) override {
-    RecordingProtocol::ConnectionLost(reason);
-    transport()->LoseConnection();
-  }
-};
-
 TEST(StringTransportWithDisconnectionTest, LoseFromConnectionLostIsIgnored) {
   StringTransportWithDisconnection transport;
-  ReclosingProtocol protocol;
+  AccumulatingProtocol protocol;
+  protocol.set_on_connection_lost(
+      [&](const absl::Status&) { protocol.transport()->LoseConnection(); });
   transport.set_protocol(&protocol);
   protocol.MakeConnection(&transport);
   transport.LoseConnection();
-  EXPECT_EQ(protocol.lost, 1);
+  EXPECT_EQ(protocol.connection_lost_calls(), 1);
   EXPECT_THAT(transport.events(),
               ElementsAre(Event::LoseConnection(), Event::LoseConnection()));
 }
@@ -439,31 +422,13 @@ TEST(StringTransportTest, ClearForgetsLoseWriteConnectionButNotTheFlag) {
   EXPECT_TRUE(transport.write_disconnected());
 }
 
-// Records the half-close callbacks too, each in order in `log`.
-class HalfCloseRecorder : public HalfCloseableProtocol {
- public:
-  void DataReceived(std::string_view data) override {
-    log += "data(" + std::string(data) + ") ";
-  }
-  void ReadConnectionLost() override {
-    log += "read-lost ";
-    if (on_read_lost) on_read_lost();
-  }
-  void WriteConnectionLost() override { log += "write-lost "; }
-  void ConnectionLost(const absl::Status& reason) override {
-    log += IsConnectionDone(reason) ? "lost(done) " : "lost(other) ";
-  }
-  std::string log;
-  std::function<void()> on_read_lost;
-};
-
 TEST(StringTransportWithDisconnectionTest, EofIsReadConnectionLostForHalf) {
   StringTransportWithDisconnection transport;
-  HalfCloseRecorder protocol;
+  HalfCloseableAccumulatingProtocol protocol;
   transport.set_protocol(&protocol);
   protocol.MakeConnection(&transport);
   transport.ReadConnectionLost();
-  EXPECT_EQ(protocol.log, "read-lost ");
+  EXPECT_THAT(protocol.events(), ElementsAre("made", "read-lost"));
   EXPECT_TRUE(transport.read_disconnected());
   EXPECT_TRUE(transport.connected());
   // Writing after the read side closed is recorded as any write.
@@ -474,27 +439,27 @@ TEST(StringTransportWithDisconnectionTest, EofIsReadConnectionLostForHalf) {
 
 TEST(StringTransportWithDisconnectionTest, EofIsConnectionDoneForAPlainOne) {
   StringTransportWithDisconnection transport;
-  RecordingProtocol protocol;
+  AccumulatingProtocol protocol;
   transport.set_protocol(&protocol);
   protocol.MakeConnection(&transport);
   transport.ReadConnectionLost();
-  EXPECT_EQ(protocol.lost, 1);
-  EXPECT_TRUE(IsConnectionDone(protocol.last_reason));
+  EXPECT_EQ(protocol.connection_lost_calls(), 1);
+  EXPECT_TRUE(IsConnectionDone(protocol.closed_reason()));
   EXPECT_FALSE(transport.connected());
   EXPECT_FALSE(transport.disconnecting());  // The protocol did not close.
   // Our own close afterwards reports nothing more.
   transport.LoseConnection();
-  EXPECT_EQ(protocol.lost, 1);
+  EXPECT_EQ(protocol.connection_lost_calls(), 1);
 }
 
 TEST(StringTransportWithDisconnectionTest, LoseWriteTellsWriteConnectionLost) {
   StringTransportWithDisconnection transport;
-  HalfCloseRecorder protocol;
+  HalfCloseableAccumulatingProtocol protocol;
   transport.set_protocol(&protocol);
   protocol.MakeConnection(&transport);
   transport.LoseWriteConnection();
   transport.LoseWriteConnection();  // Told once.
-  EXPECT_EQ(protocol.log, "write-lost ");
+  EXPECT_THAT(protocol.events(), ElementsAre("made", "write-lost"));
   EXPECT_TRUE(transport.connected());
   EXPECT_THAT(transport.events(), ElementsAre(Event::LoseWriteConnection(),
                                               Event::LoseWriteConnection()));
@@ -503,41 +468,47 @@ TEST(StringTransportWithDisconnectionTest, LoseWriteTellsWriteConnectionLost) {
 TEST(StringTransportWithDisconnectionTest,
      PlainProtocolHearsNothingOnLoseWrite) {
   StringTransportWithDisconnection transport;
-  RecordingProtocol protocol;
+  AccumulatingProtocol protocol;
   transport.set_protocol(&protocol);
   protocol.MakeConnection(&transport);
   transport.LoseWriteConnection();
-  EXPECT_EQ(protocol.lost, 0);
+  EXPECT_EQ(protocol.connection_lost_calls(), 0);
   EXPECT_TRUE(transport.connected());
   // The peer's EOF then ends it, once.
   transport.ReadConnectionLost();
-  EXPECT_EQ(protocol.lost, 1);
-  EXPECT_TRUE(IsConnectionDone(protocol.last_reason));
+  EXPECT_EQ(protocol.connection_lost_calls(), 1);
+  EXPECT_TRUE(IsConnectionDone(protocol.closed_reason()));
 }
 
 TEST(StringTransportWithDisconnectionTest, WriteThenReadSideEndsOnce) {
   StringTransportWithDisconnection transport;
-  HalfCloseRecorder protocol;
+  HalfCloseableAccumulatingProtocol protocol;
   transport.set_protocol(&protocol);
   protocol.MakeConnection(&transport);
   transport.LoseWriteConnection();
   transport.ReadConnectionLost();
-  EXPECT_EQ(protocol.log, "write-lost read-lost lost(done) ");
+  EXPECT_THAT(protocol.events(),
+              ElementsAre("made", "write-lost", "read-lost", "lost"));
+  EXPECT_TRUE(IsConnectionDone(protocol.closed_reason()));
   EXPECT_FALSE(transport.connected());
   transport.LoseConnection();
   transport.LoseWriteConnection();
-  EXPECT_EQ(protocol.log, "write-lost read-lost lost(done) ");
+  EXPECT_THAT(protocol.events(),
+              ElementsAre("made", "write-lost", "read-lost", "lost"));
+  EXPECT_TRUE(IsConnectionDone(protocol.closed_reason()));
 }
 
 TEST(StringTransportWithDisconnectionTest, ReadThenWriteSideEndsOnce) {
   StringTransportWithDisconnection transport;
-  HalfCloseRecorder protocol;
+  HalfCloseableAccumulatingProtocol protocol;
   transport.set_protocol(&protocol);
   protocol.MakeConnection(&transport);
   transport.ReadConnectionLost();
   protocol.transport()->Write("bye");
   transport.LoseWriteConnection();
-  EXPECT_EQ(protocol.log, "read-lost write-lost lost(done) ");
+  EXPECT_THAT(protocol.events(),
+              ElementsAre("made", "read-lost", "write-lost", "lost"));
+  EXPECT_TRUE(IsConnectionDone(protocol.closed_reason()));
   EXPECT_EQ(transport.Value(), "bye");
   EXPECT_FALSE(transport.connected());
 }
@@ -545,39 +516,44 @@ TEST(StringTransportWithDisconnectionTest, ReadThenWriteSideEndsOnce) {
 TEST(StringTransportWithDisconnectionTest, HalfCloseFromReadConnectionLost) {
   // The usual server: answer, then half-close, from inside the callback.
   StringTransportWithDisconnection transport;
-  HalfCloseRecorder protocol;
-  protocol.on_read_lost = [&] {
+  HalfCloseableAccumulatingProtocol protocol;
+  protocol.set_on_read_connection_lost([&] {
     protocol.transport()->Write("result");
     dynamic_cast<HalfCloseableTransport*>(protocol.transport())
         ->LoseWriteConnection();
-  };
+  });
   transport.set_protocol(&protocol);
   protocol.MakeConnection(&transport);
   transport.ReadConnectionLost();
-  EXPECT_EQ(protocol.log, "read-lost write-lost lost(done) ");
+  EXPECT_THAT(protocol.events(),
+              ElementsAre("made", "read-lost", "write-lost", "lost"));
+  EXPECT_TRUE(IsConnectionDone(protocol.closed_reason()));
   EXPECT_THAT(transport.events(), ElementsAre(Event::Write("result"),
                                               Event::LoseWriteConnection()));
 }
 
 TEST(StringTransportWithDisconnectionTest, LoseConnectionAfterEofEndsOnce) {
   StringTransportWithDisconnection transport;
-  HalfCloseRecorder protocol;
-  protocol.on_read_lost = [&] { protocol.transport()->LoseConnection(); };
+  HalfCloseableAccumulatingProtocol protocol;
+  protocol.set_on_read_connection_lost(
+      [&] { protocol.transport()->LoseConnection(); });
   transport.set_protocol(&protocol);
   protocol.MakeConnection(&transport);
   transport.ReadConnectionLost();
-  EXPECT_EQ(protocol.log, "read-lost lost(done) ");
+  EXPECT_THAT(protocol.events(), ElementsAre("made", "read-lost", "lost"));
+  EXPECT_TRUE(IsConnectionDone(protocol.closed_reason()));
 }
 
 TEST(StringTransportWithDisconnectionTest, EofAfterTheEndIsIgnored) {
   // We closed first: our socket is gone and reads no EOF.
   StringTransportWithDisconnection transport;
-  HalfCloseRecorder protocol;
+  HalfCloseableAccumulatingProtocol protocol;
   transport.set_protocol(&protocol);
   protocol.MakeConnection(&transport);
   transport.LoseConnection();
   transport.ReadConnectionLost();
-  EXPECT_EQ(protocol.log, "lost(done) ");
+  EXPECT_THAT(protocol.events(), ElementsAre("made", "lost"));
+  EXPECT_TRUE(IsConnectionDone(protocol.closed_reason()));
   EXPECT_TRUE(transport.read_disconnected());
 }
 
@@ -589,7 +565,7 @@ TEST(StringTransportWithDisconnectionTest, EofWithoutProtocolOnlyEnds) {
 
 TEST(StringTransportWithDisconnectionDeathTest, SecondEofDies) {
   StringTransportWithDisconnection transport;
-  HalfCloseRecorder protocol;
+  HalfCloseableAccumulatingProtocol protocol;
   transport.set_protocol(&protocol);
   protocol.MakeConnection(&transport);
   transport.ReadConnectionLost();
