@@ -10,7 +10,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "standin/transport/internal/absl_view.h"
+#include "absl/strings/string_view.h"
 #include "standin/transport/status.h"
 
 namespace standin {
