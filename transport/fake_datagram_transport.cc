@@ -31,7 +31,9 @@ constexpr size_t kShownBytes = 32;
 std::string Quoted(std::string_view bytes) {
   const bool cut = bytes.size() > kShownBytes;
   return absl::StrCat(
-      "\"", absl::CHexEscape(internal::AbslView(bytes.substr(0, kShownBytes))),
+      "\"",
+      absl::CHexEscape(
+          absl::string_view(bytes.data(), std::min(bytes.size(), kShownBytes))),
       cut ? absl::StrCat("\"... (", bytes.size(), " bytes)") : "\"");
 }
 
