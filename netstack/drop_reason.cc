@@ -50,6 +50,8 @@ std::string_view DropReasonName(DropReason reason) {
       return "not-for-us";
     case DropReason::kArpTimeout:
       return "arp-timeout";
+    case DropReason::kLinkError:
+      return "link-error";
     case DropReason::kNoProtocol:
       return "no-protocol";
   }

@@ -53,6 +53,9 @@ enum class DropReason : uint8_t {
                                  // host (netstack::Host does not forward)
   kArpTimeout,                   // a datagram waited for an ARP reply that
                                  // did not come within the timeout
+  kLinkError,                    // the link refused a frame the host sent
+                                 // on its own (an ARP or echo reply, a
+                                 // datagram that waited for ARP)
   kNoProtocol,                   // well-formed, but nothing registered for
                                  // its ethertype / IP protocol / port
 };
