@@ -37,6 +37,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "standin/netstack/ethernet_protocol.h"
+#include "standin/netstack/packet_link.h"
 #include "standin/netstack/raw.h"
 #include "standin/transport/address.h"
 #include "standin/transport/file_descriptor.h"
@@ -46,7 +47,7 @@
 
 namespace standin {
 
-class TuntapPort : public FileDescriptor {
+class TuntapPort : public FileDescriptor, public netstack::PacketLink {
  public:
   // Datagrams longer than this are cut to it (and delivered as partial).
   static constexpr size_t kDefaultMaxPacketSize = 8192;
@@ -110,8 +111,9 @@ class TuntapPort : public FileDescriptor {
 
   // --- Writing ----------------------------------------------------------
   // Writes `datagram` as one packet (EINTR retried): the bytes written, or
-  // the error (ENOBUFS, EINVAL for a malformed packet, ...).
-  absl::StatusOr<size_t> WriteDatagram(std::string_view datagram);
+  // the error (ENOBUFS, EINVAL for a malformed packet, ...). As a
+  // netstack::PacketLink, netstack::Host writes through it.
+  absl::StatusOr<size_t> WriteDatagram(std::string_view datagram) override;
   // Transport: WriteDatagram(); a failure goes to the error hook.
   void Write(std::string_view datagram) override;
   // Transport: the chunks joined into one datagram.
