@@ -117,14 +117,24 @@ class MockProcessProtocol : public ProcessProtocol {
   MOCK_METHOD(void, ProcessEnded, (const absl::Status& status), (override));
 };
 
-// A DatagramProtocol. Only DatagramReceived() exists today; when
-// DatagramProtocol gains MakeConnection(DatagramTransport*), StartProtocol(),
-// StopProtocol() and ConnectionRefused(), each becomes one more MOCK_METHOD
-// here, MakeConnection() with a delegating default as in MockProtocol.
+// A DatagramProtocol. MakeConnection() delegates to DatagramProtocol's by
+// default (stores the transport, then calls StartProtocol(), itself a
+// mock), as MockProtocol's does.
 class MockDatagramProtocol : public DatagramProtocol {
  public:
+  MockDatagramProtocol() {
+    ON_CALL(*this, MakeConnection).WillByDefault([this](DatagramTransport* t) {
+      DatagramProtocol::MakeConnection(t);
+    });
+  }
+
+  MOCK_METHOD(void, MakeConnection, (DatagramTransport * transport),
+              (override));
+  MOCK_METHOD(void, StartProtocol, (), (override));
+  MOCK_METHOD(void, StopProtocol, (), (override));
   MOCK_METHOD(void, DatagramReceived,
               (std::string_view data, const Address& from), (override));
+  MOCK_METHOD(void, ConnectionRefused, (), (override));
 };
 
 // A Producer, to register with a transport and see it paused, resumed and

@@ -19,6 +19,7 @@
 #include "standin/testutil/scripted_transport.h"
 #include "standin/transport/address.h"
 #include "standin/transport/epoll_reactor.h"
+#include "standin/transport/fake_datagram_transport.h"
 #include "standin/transport/status.h"
 #include "standin/transport/stream_connection.h"
 #include "standin/transport/string_transport.h"
@@ -249,9 +250,43 @@ TEST(MockDatagramProtocolTest, ReceivesWhatTheNetstackDispatches) {
   EXPECT_CALL(protocol, DatagramReceived(
                             "ping", Address(IPv4Address{IPv4Address::Kind::kUdp,
                                                         "192.0.2.1", 40000})));
-  ip.DatagramReceived(ns::BuildUdpIpv4(standin::IPv4Host(192, 0, 2, 1), 40000,
-                                       standin::IPv4Host(192, 0, 2, 2), 7, "ping"),
-                      {});
+  ip.DatagramReceived(
+      ns::BuildUdpIpv4(standin::IPv4Host(192, 0, 2, 1), 40000,
+                       standin::IPv4Host(192, 0, 2, 2), 7, "ping"),
+      {});
+}
+
+TEST(MockDatagramProtocolTest, MakeConnectionDelegatesAndStartsTheProtocol) {
+  StrictMock<MockDatagramProtocol> protocol;
+  EXPECT_CALL(protocol, MakeConnection(_));
+  EXPECT_CALL(protocol, StartProtocol());
+  FakeDatagramTransport transport(&protocol);
+  EXPECT_EQ(protocol.transport(), &transport);
+}
+
+TEST(MockDatagramProtocolTest, EveryCallbackOverTheFake) {
+  StrictMock<MockDatagramProtocol> protocol;
+  const Address peer = IPv4Address::Udp("192.0.2.7", 4000);
+  InSequence in_order;
+  EXPECT_CALL(protocol, MakeConnection(_));
+  EXPECT_CALL(protocol, StartProtocol());
+  EXPECT_CALL(protocol, DatagramReceived("ping", peer)).WillOnce([&] {
+    EXPECT_TRUE(protocol.transport()->Write("pong", peer).ok());
+  });
+  EXPECT_CALL(protocol, ConnectionRefused());
+  EXPECT_CALL(protocol, StopProtocol());
+  FakeDatagramTransport transport(&protocol);
+  transport.Deliver("ping", peer);
+  transport.ConnectionRefused();
+  transport.StopListening();
+  EXPECT_EQ(transport.written().size(), 1u);
+}
+
+TEST(MockDatagramProtocolTest, MakeConnectionMockedOut) {
+  StrictMock<MockDatagramProtocol> protocol;
+  EXPECT_CALL(protocol, MakeConnection(_)).WillOnce(Return());
+  FakeDatagramTransport transport(&protocol);
+  EXPECT_EQ(protocol.transport(), nullptr);
 }
 
 }  // namespace
