@@ -219,6 +219,7 @@ void Host::ReceiveUdp(const Ipv4Packet& ip) {
     return;
   }
   // The sender in binary, as it came off the wire: no text per datagram.
+  ++counters_.udp_delivered;
   it->second->Deliver(udp.payload(),
                       IPv4Address::Udp(ip.source(), udp.source_port()));
 }
@@ -262,6 +263,7 @@ void Host::ReceiveIcmp(const Ipv4Packet& ip, const LinkMetadata& link) {
              .payload_length = static_cast<uint16_t>(icmp_size)}
       .Emit(packet);
   const size_t packet_size = Ipv4Packet::kMinHeaderSize + icmp_size;
+  ++counters_.echo_replies_sent;
   if (!is_tap()) {
     SendUnattended(std::string_view(packet, packet_size));
     return;
@@ -307,6 +309,7 @@ void Host::ReceiveArp(std::string_view packet, const LinkMetadata& link) {
              .target_mac = arp.sender_mac(),
              .target_ip = arp.sender_ip()}
       .Emit(frame + EthernetHeader::kSize);
+  ++counters_.arp_replies_sent;
   SendUnattended(
       std::string_view(frame, EthernetHeader::kSize + ArpMessage::kSize));
 }
@@ -330,7 +333,7 @@ void Host::Learn(IPv4Host ip, MacAddress mac) {
   });
   for (Queued& queued : ready) {
     std::memcpy(queued.frame.data(), mac.octets().data(), MacAddress::kSize);
-    SendUnattended(queued.frame);
+    if (SendUnattended(queued.frame)) ++counters_.udp_sent;
   }
 }
 
@@ -370,8 +373,9 @@ absl::Status Host::SendUdp(uint16_t source_port, std::string_view data,
                     .ttl = options_.ttl};
   if (!is_tap()) {
     const size_t size = WriteUdpIpv4Frame(spec, data, tx_buffer_.data());
-    return Send(std::string_view(tx_buffer_.data() + EthernetHeader::kSize,
-                                 size - EthernetHeader::kSize));
+    return SendDatagram(
+        std::string_view(tx_buffer_.data() + EthernetHeader::kSize,
+                         size - EthernetHeader::kSize));
   }
   spec.source_mac = *options_.mac;
   const IPv4Host destination = peer->host;
@@ -400,7 +404,7 @@ absl::Status Host::SendUdp(uint16_t source_port, std::string_view data,
   const size_t size = WriteUdpIpv4Frame(spec, data, tx_buffer_.data());
   const std::string_view frame(tx_buffer_.data(), size);
   if (mac == nullptr) return Enqueue(destination, frame);
-  return Send(frame);
+  return SendDatagram(frame);
 }
 
 absl::Status Host::Send(std::string_view bytes) {
@@ -410,8 +414,16 @@ absl::Status Host::Send(std::string_view bytes) {
   return absl::OkStatus();
 }
 
-void Host::SendUnattended(std::string_view bytes) {
-  if (link_ == nullptr || !Send(bytes).ok()) drops_.Add(DropReason::kLinkError);
+absl::Status Host::SendDatagram(std::string_view bytes) {
+  absl::Status sent = Send(bytes);
+  if (sent.ok()) ++counters_.udp_sent;
+  return sent;
+}
+
+bool Host::SendUnattended(std::string_view bytes) {
+  if (link_ != nullptr && Send(bytes).ok()) return true;
+  drops_.Add(DropReason::kLinkError);
+  return false;
 }
 
 absl::Status Host::Enqueue(IPv4Host next_hop, std::string_view frame) {
@@ -443,6 +455,7 @@ void Host::SendArpRequest(IPv4Host target) {
              .sender_ip = options_.address,
              .target_ip = target}
       .Emit(frame + EthernetHeader::kSize);
+  ++counters_.arp_requests_sent;
   SendUnattended(
       std::string_view(frame, EthernetHeader::kSize + ArpMessage::kSize));
 }

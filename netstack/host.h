@@ -110,6 +110,15 @@ class Host {
   // The MAC the host would send to `ip` now, if it knows one.
   std::optional<MacAddress> neighbor(IPv4Host ip) const;
 
+  // What the host did, for logs and tests (drops() says what it did not).
+  struct Counters {
+    uint64_t udp_delivered = 0;  // datagrams handed to bound protocols
+    uint64_t udp_sent = 0;       // datagrams written to the link
+    uint64_t arp_requests_sent = 0;
+    uint64_t arp_replies_sent = 0;
+    uint64_t echo_replies_sent = 0;  // pings answered
+  };
+  const Counters& counters() const { return counters_; }
   // Everything the host did not deliver or could not send, by reason (its
   // Ethernet layer's counts included).
   const DropCounts& drops() const;
@@ -170,8 +179,11 @@ class Host {
                        const Address& to);
   // Writes `bytes` to the link as one datagram.
   absl::Status Send(std::string_view bytes);
-  // Send() for a frame nobody waits on: a failure is counted, not returned.
-  void SendUnattended(std::string_view bytes);
+  // Send() of a UDP datagram, counted in udp_sent when it went out.
+  absl::Status SendDatagram(std::string_view bytes);
+  // Send() for a frame nobody waits on: a failure is counted as kLinkError,
+  // not returned. True when it went out.
+  bool SendUnattended(std::string_view bytes);
   // Queues `frame` for `next_hop` and asks for it by ARP if not asked yet.
   absl::Status Enqueue(IPv4Host next_hop, std::string_view frame);
   void SendArpRequest(IPv4Host target);
@@ -204,6 +216,7 @@ class Host {
 
   // Every frame is built here: Ethernet header room, then the IP packet.
   std::string tx_buffer_;
+  Counters counters_;
   DropCounts drops_;
   mutable DropCounts all_drops_;  // drops_ + the Ethernet layer's
 };

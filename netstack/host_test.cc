@@ -257,7 +257,9 @@ TEST_F(TunHostTest, ALinkFailureIsWritesStatus) {
   link_.failures.push_back(ErrnoStatus(ENOBUFS, "tunnel full"));
   EXPECT_EQ(ErrnoOf(udp->Write("x", IPv4Address::Udp(kPeerIp, 9))), ENOBUFS);
   EXPECT_THAT(link_.frames, IsEmpty());
+  EXPECT_EQ(host_.counters().udp_sent, 0u);
   EXPECT_TRUE(udp->Write("y", IPv4Address::Udp(kPeerIp, 9)).ok());
+  EXPECT_EQ(host_.counters().udp_sent, 1u);
 }
 
 TEST(HostLinkTest, APlainTransportGetsOneWritePerPacket) {
@@ -278,6 +280,7 @@ TEST_F(TunHostTest, AnswersEchoRequestsToItsAddress) {
       EchoPacket(kIcmpEchoRequest, kPeerIp, kHostIp, "abcdefgh"), {});
   EXPECT_THAT(link_.frames, ElementsAre(EchoPacket(kIcmpEchoReply, kHostIp,
                                                    kPeerIp, "abcdefgh")));
+  EXPECT_EQ(host_.counters().echo_replies_sent, 1u);
   EXPECT_EQ(host_.drops().total(), 0u);
 }
 
@@ -433,6 +436,7 @@ TEST_F(TapHostTest, AnswersArpRequestsForItsAddress) {
                           "\x02\x00\x00\x00\x00\x01\xc0\x00\x02\x01"s));
   // The asker is now a known neighbour.
   EXPECT_EQ(host_.neighbor(kPeerIp), kPeerMac);
+  EXPECT_EQ(host_.counters().arp_replies_sent, 1u);
   EXPECT_EQ(host_.drops().total(), 0u);
 }
 
@@ -476,6 +480,8 @@ TEST_F(TapHostTest, WriteToAnUnknownPeerAsksByArpThenSendsInOrder) {
   ASSERT_TRUE(udp->Write("three", IPv4Address::Udp(kPeerIp, 9)).ok());
   EXPECT_THAT(link_.frames,
               ElementsAre(UdpFrame(kPeerMac, kPeerIp, 9, "three")));
+  EXPECT_EQ(host_.counters().arp_requests_sent, 1u);
+  EXPECT_EQ(host_.counters().udp_sent, 3u);
   reactor_.Advance(absl::Seconds(5));  // the cancelled timeout does nothing
   EXPECT_EQ(host_.drops().total(), 0u) << host_.drops();
 }
