@@ -10,19 +10,20 @@
 // takes part of one). The IoSystem is the OS by default; tests pass a
 // MemoryIoSystem and drive the same code without root.
 //
-// Example (a UDP echo on a TUN; see examples/udp_echo_tun):
+// Example (receiving UDP on a TUN; to answer too, hand the port a
+// netstack::Host's ip() as examples/udp_echo_tun does):
 //
 //   standin::netstack::IpProtocol ip;
 //   standin::netstack::RawUdpProtocol udp;
-//   Echo echo;                                   // a DatagramProtocol
-//   (void)udp.AddProto(7, &echo);
+//   Counter counter;                             // a DatagramProtocol
+//   (void)udp.AddProto(7, &counter);
 //   (void)ip.AddProto(standin::netstack::kIpProtocolUdp, &udp);
 //   standin::EpollReactor reactor;
 //   standin::TuntapPort port("tun0", &ip,
 //       standin::TuntapPort::kDefaultMaxPacketSize, &reactor);
 //   if (absl::Status s = port.StartListening(); !s.ok()) return s;
 //   port.set_error_hook([](const absl::Status& s) { std::cerr << s; });
-//   reactor.Run();                               // echo replies WriteDatagram
+//   reactor.Run();                               // counter hears each one
 #ifndef STANDIN_TUNTAP_TUNTAP_PORT_H_
 #define STANDIN_TUNTAP_TUNTAP_PORT_H_
 
