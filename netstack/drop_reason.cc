@@ -34,6 +34,24 @@ std::string_view DropReasonName(DropReason reason) {
       return "udp-length-beyond-buffer";
     case DropReason::kUdpBadChecksum:
       return "udp-bad-checksum";
+    case DropReason::kArpTooShort:
+      return "arp-too-short";
+    case DropReason::kArpNotEthernetIpv4:
+      return "arp-not-ethernet-ipv4";
+    case DropReason::kArpBadOperation:
+      return "arp-bad-operation";
+    case DropReason::kIcmpTooShort:
+      return "icmp-too-short";
+    case DropReason::kIcmpBadChecksum:
+      return "icmp-bad-checksum";
+    case DropReason::kIcmpEchoBadCode:
+      return "icmp-echo-bad-code";
+    case DropReason::kNotForUs:
+      return "not-for-us";
+    case DropReason::kArpTimeout:
+      return "arp-timeout";
+    case DropReason::kLinkError:
+      return "link-error";
     case DropReason::kNoProtocol:
       return "no-protocol";
   }

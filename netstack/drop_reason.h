@@ -1,5 +1,6 @@
 // Why a frame was not delivered: every defect the netstack parsers detect,
-// plus the two ordinary reasons a well-formed frame goes nowhere.
+// plus the ordinary reasons a well-formed frame (or a datagram netstack::Host
+// was asked to send) goes nowhere.
 //
 // The wire views' Check() functions return a DropReason (kNone when the bytes
 // are valid) without allocating; Parse() turns the same reason into an
@@ -41,6 +42,20 @@ enum class DropReason : uint8_t {
   kUdpLengthTooSmall,            // UDP length field < 8
   kUdpLengthBeyondBuffer,        // UDP length field > bytes available
   kUdpBadChecksum,               // nonzero UDP checksum does not verify
+  kArpTooShort,                  // shorter than its fixed part or addresses
+  kArpNotEthernetIpv4,           // hardware/protocol type or lengths are not
+                                 // Ethernet (1, 6) and IPv4 (0x0800, 4)
+  kArpBadOperation,              // operation is neither request nor reply
+  kIcmpTooShort,                 // shorter than the 8-byte ICMP header
+  kIcmpBadChecksum,              // ICMP checksum does not verify
+  kIcmpEchoBadCode,              // an echo request/reply whose code is not 0
+  kNotForUs,                     // well-formed, but addressed to another
+                                 // host (netstack::Host does not forward)
+  kArpTimeout,                   // a datagram waited for an ARP reply that
+                                 // did not come within the timeout
+  kLinkError,                    // the link refused a frame the host sent
+                                 // on its own (an ARP or echo reply, a
+                                 // datagram that waited for ARP)
   kNoProtocol,                   // well-formed, but nothing registered for
                                  // its ethertype / IP protocol / port
 };
@@ -58,6 +73,12 @@ class DropCounts {
     return counts_[static_cast<size_t>(reason)];
   }
   void Add(DropReason reason) { ++counts_[static_cast<size_t>(reason)]; }
+  // Adds every count of `other` (a stack summing its layers' counters).
+  DropCounts& operator+=(const DropCounts& other) {
+    for (size_t i = 0; i < kDropReasonCount; ++i)
+      counts_[i] += other.counts_[i];
+    return *this;
+  }
   // The sum over every reason.
   uint64_t total() const;
   // "{ipv4-bad-checksum: 1, no-protocol: 2}", nonzero reasons only.

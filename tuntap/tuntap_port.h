@@ -10,19 +10,20 @@
 // takes part of one). The IoSystem is the OS by default; tests pass a
 // MemoryIoSystem and drive the same code without root.
 //
-// Example (a UDP echo on a TUN; see examples/udp_echo_tun):
+// Example (receiving UDP on a TUN; to answer too, hand the port a
+// netstack::Host's ip() as examples/udp_echo_tun does):
 //
 //   standin::netstack::IpProtocol ip;
 //   standin::netstack::RawUdpProtocol udp;
-//   Echo echo;                                   // a DatagramProtocol
-//   (void)udp.AddProto(7, &echo);
+//   Counter counter;                             // a DatagramProtocol
+//   (void)udp.AddProto(7, &counter);
 //   (void)ip.AddProto(standin::netstack::kIpProtocolUdp, &udp);
 //   standin::EpollReactor reactor;
 //   standin::TuntapPort port("tun0", &ip,
 //       standin::TuntapPort::kDefaultMaxPacketSize, &reactor);
 //   if (absl::Status s = port.StartListening(); !s.ok()) return s;
 //   port.set_error_hook([](const absl::Status& s) { std::cerr << s; });
-//   reactor.Run();                               // echo replies WriteDatagram
+//   reactor.Run();                               // counter hears each one
 #ifndef STANDIN_TUNTAP_TUNTAP_PORT_H_
 #define STANDIN_TUNTAP_TUNTAP_PORT_H_
 
@@ -37,6 +38,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "standin/netstack/ethernet_protocol.h"
+#include "standin/netstack/packet_link.h"
 #include "standin/netstack/raw.h"
 #include "standin/transport/address.h"
 #include "standin/transport/file_descriptor.h"
@@ -46,7 +48,7 @@
 
 namespace standin {
 
-class TuntapPort : public FileDescriptor {
+class TuntapPort : public FileDescriptor, public netstack::PacketLink {
  public:
   // Datagrams longer than this are cut to it (and delivered as partial).
   static constexpr size_t kDefaultMaxPacketSize = 8192;
@@ -110,8 +112,9 @@ class TuntapPort : public FileDescriptor {
 
   // --- Writing ----------------------------------------------------------
   // Writes `datagram` as one packet (EINTR retried): the bytes written, or
-  // the error (ENOBUFS, EINVAL for a malformed packet, ...).
-  absl::StatusOr<size_t> WriteDatagram(std::string_view datagram);
+  // the error (ENOBUFS, EINVAL for a malformed packet, ...). As a
+  // netstack::PacketLink, netstack::Host writes through it.
+  absl::StatusOr<size_t> WriteDatagram(std::string_view datagram) override;
   // Transport: WriteDatagram(); a failure goes to the error hook.
   void Write(std::string_view datagram) override;
   // Transport: the chunks joined into one datagram.

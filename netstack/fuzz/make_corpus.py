@@ -45,6 +45,48 @@ def eth(payload, ethertype=0x0800):
 
 
 A, B = [192, 0, 2, 1], [192, 0, 2, 2]
+MAC_A, MAC_B = b"\x02\x00\x00\x00\x00\x0a", b"\x02\x00\x00\x00\x00\x0b"
+
+
+def arp(op, sha, spa, tha, tpa, htype=1, ptype=0x0800, hlen=6, plen=4):
+    return (struct.pack("!HHBBH", htype, ptype, hlen, plen, op) + sha +
+            bytes(spa) + tha + bytes(tpa))
+
+
+def icmp(icmp_type, code, rest, data, fix=True):
+    m = struct.pack("!BBH", icmp_type, code, 0) + rest + data
+    if fix:
+        m = m[:2] + struct.pack("!H", csum(m)) + m[4:]
+    return m
+
+
+def arps():
+    z = b"\0" * 6
+    p = {}
+    p["request"] = arp(1, MAC_A, A, z, B)
+    p["reply"] = arp(2, MAC_B, B, MAC_A, A)
+    p["padded"] = p["request"] + b"\0" * 18
+    p["gratuitous"] = arp(1, MAC_A, A, z, A)
+    p["rarp_operation"] = arp(3, MAC_A, A, z, B)
+    p["ipv6_protocol"] = arp(1, MAC_A, A, z, B, ptype=0x86DD)
+    p["ieee802"] = arp(1, MAC_A, A, z, B, htype=6)
+    p["short"] = p["request"][:27]
+    p["fixed_only"] = p["request"][:8]
+    return p
+
+
+def icmps():
+    p = {}
+    p["echo_request"] = icmp(8, 0, b"\x12\x34\x00\x01", b"abcd")
+    p["echo_reply"] = icmp(0, 0, b"\x12\x34\x00\x01", b"abcd")
+    p["echo_odd"] = icmp(8, 0, b"\x00\x07\x00\x09", b"abc")
+    p["echo_empty"] = icmp(8, 0, b"\x00\x00\x00\x00", b"")
+    p["echo_ping56"] = icmp(8, 0, b"\x4d\x2a\x00\x01", bytes(range(56)))
+    p["echo_code1"] = icmp(8, 1, b"\x12\x34\x00\x01", b"abcd")
+    p["unreachable"] = icmp(3, 3, b"\0" * 4, b"\x45" + b"\0" * 27)
+    p["bad_checksum"] = icmp(8, 0, b"\x12\x34\x00\x01", b"abcd", fix=False)
+    p["short"] = p["echo_request"][:7]
+    return p
 
 
 def packets():
@@ -99,6 +141,10 @@ def main():
     write("dispatch", "arp", eth(b"\x00\x01\x08\x00\x06\x04\x00\x01" +
                                  b"\0" * 20, 0x0806))
     write("dispatch", "runt", eth(b"")[:13])
+    for name, message in arps().items():
+        write("arp", name, message)
+    for name, message in icmps().items():
+        write("icmp", name, message)
     write("ethernet", "header_only", eth(b""))
     write("ethernet", "ipv6_type", eth(b"\x60" + b"\0" * 39, 0x86DD))
     for i, text in enumerate([b"192.0.2.1", b"0.0.0.0", b"255.255.255.255",
