@@ -246,6 +246,35 @@ void StringTransport::StopProducing() {
   producer_state_ = ProducerState::kStopped;
 }
 
+std::string StringTransport::DebugWritten() const {
+  const std::string_view value = Value();
+  const size_t events = event_count();
+  return absl::StrCat("wrote ", Quoted(value.substr(0, kDebugBytes)),
+                      value.size() > kDebugBytes ? "..." : "", " (",
+                      value.size(), value.size() == 1 ? " byte" : " bytes",
+                      ") in ", events, events == 1 ? " event" : " events");
+}
+
+std::string StringTransport::DebugFlags() const {
+  std::vector<absl::string_view> flags;
+  flags.push_back(connected_ ? "connected" : "not connected");
+  if (disconnecting_) flags.push_back("disconnecting");
+  if (disconnected_) flags.push_back("disconnected");
+  if (write_disconnected_) flags.push_back("write_disconnected");
+  return absl::StrJoin(flags, " ");
+}
+
+std::string StringTransport::DebugProducer() const {
+  return absl::StrCat(
+      "producer_state: ", ToString(producer_state_), "; producer: ",
+      producer_ == nullptr ? "none" : (streaming_ ? "streaming" : "pull"));
+}
+
+std::string StringTransport::DebugString() const {
+  return absl::StrCat("StringTransport{", DebugWritten(), "; ", DebugFlags(),
+                      "; ", DebugProducer(), "}");
+}
+
 std::string ToString(StringTransport::ProducerState state) {
   switch (state) {
     case StringTransport::ProducerState::kProducing:
@@ -261,6 +290,13 @@ std::string ToString(StringTransport::ProducerState state) {
 std::ostream& operator<<(std::ostream& os,
                          StringTransport::ProducerState state) {
   return os << ToString(state);
+}
+
+std::string StringTransportWithDisconnection::DebugString() const {
+  return absl::StrCat(
+      "StringTransportWithDisconnection{", DebugWritten(), "; ", DebugFlags(),
+      read_disconnected_ ? " read_disconnected" : "", "; ", DebugProducer(),
+      "; protocol: ", protocol_ == nullptr ? "none" : "set", "}");
 }
 
 void StringTransportWithDisconnection::EndConnection(

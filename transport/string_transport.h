@@ -146,6 +146,21 @@ class StringTransport : public virtual HalfCloseableTransport, public Producer {
   ProducerState producer_state() const { return producer_state_; }
   bool lenient() const { return lenient_; }
 
+  // One line for test failures (gtest prints it through PrintTo): the bytes
+  // written, shortened past kDebugBytes with the full count, the number of
+  // events, the flags that are set, producer_state() and the registered
+  // producer, e.g.
+  //   StringTransport{wrote "PONG\r\n" (6 bytes) in 1 event; connected
+  //   disconnecting; producer_state: producing; producer: streaming}
+  // A subclass with more state overrides it and declares a PrintTo of its
+  // own: for a derived type gtest picks its own template (the raw byte
+  // dump) over this one.
+  virtual std::string DebugString() const;
+  friend void PrintTo(const StringTransport& transport, std::ostream* os) {
+    *os << transport.DebugString();
+  }
+  static constexpr size_t kDebugBytes = 64;
+
   // --- Transport ---
   // Inline: a protocol's hot path in unit tests and benchmarks.
   void Write(std::string_view data) override {
@@ -193,6 +208,13 @@ class StringTransport : public virtual HalfCloseableTransport, public Producer {
  protected:
   void set_connected(bool connected) { connected_ = connected; }
   void Record(Event::Kind kind, bool streaming = false);
+  // DebugString()'s parts, for subclasses that add their own state:
+  // `wrote "..." (N bytes) in K events`; the flags set, space-separated
+  // (`not connected` first when connected() is false); and
+  // `producer_state: ...; producer: none|streaming|pull`.
+  std::string DebugWritten() const;
+  std::string DebugFlags() const;
+  std::string DebugProducer() const;
 
  private:
   // The event log is a byte string of varint records (LEB128), so
@@ -319,6 +341,14 @@ class StringTransportWithDisconnection : public StringTransport {
   void ReadConnectionLost();
   // ReadConnectionLost() was called.
   bool read_disconnected() const { return read_disconnected_; }
+
+  // StringTransport's, plus read_disconnected and whether a protocol is set.
+  std::string DebugString() const override;
+  // gtest would pick its own template over the base class's PrintTo.
+  friend void PrintTo(const StringTransportWithDisconnection& transport,
+                      std::ostream* os) {
+    *os << transport.DebugString();
+  }
 
  protected:
   // Marks the connection closed and tells the protocol, once.

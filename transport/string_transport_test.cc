@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "gmock/gmock.h"
+#include "gtest/gtest-spi.h"
 #include "gtest/gtest.h"
+#include "standin/testutil/matchers.h"
 #include "standin/transport/status.h"
 
 namespace standin {
@@ -544,6 +546,123 @@ TEST(StringTransportLogTest, PseudoRandomMixMatchesTheSlowLog) {
     }
   }
   shadow.Check();
+}
+
+// --- Printing (what gtest shows for a transport in a failed expectation) ---
+
+TEST(StringTransportPrintTest, PrintsAFreshTransport) {
+  StringTransport transport;
+  EXPECT_EQ(testing::PrintToString(transport),
+            "StringTransport{wrote \"\" (0 bytes) in 0 events; connected; "
+            "producer_state: producing; producer: none}");
+}
+
+TEST(StringTransportPrintTest, PrintsBytesEscapedAndEvents) {
+  StringTransport transport;
+  transport.Write("PONG\r\n");
+  transport.Write(std::string_view("\0", 1));
+  EXPECT_EQ(testing::PrintToString(transport),
+            "StringTransport{wrote \"PONG\\r\\n\\x00\" (7 bytes) in 2 events; "
+            "connected; producer_state: producing; producer: none}");
+  transport.Clear();
+  transport.Write("x");
+  EXPECT_THAT(testing::PrintToString(transport),
+              testing::HasSubstr("wrote \"x\" (1 byte) in 1 event;"));
+}
+
+TEST(StringTransportPrintTest, ShortensLongValuesWithTheirSize) {
+  StringTransport transport;
+  for (int i = 0; i < 1000; ++i) transport.Write("PONG\r\n");
+  // The first 64 bytes (ten lines and a "PONG"), then the full size.
+  std::string shown;
+  for (int i = 0; i < 10; ++i) shown += "PONG\\r\\n";
+  shown += "PONG";
+  EXPECT_EQ(testing::PrintToString(transport),
+            "StringTransport{wrote \"" + shown +
+                "\"... (6000 bytes) in 1000 events; connected; "
+                "producer_state: producing; producer: none}");
+}
+
+TEST(StringTransportPrintTest, PrintsFlagsAndProducer) {
+  NullProducer producer;
+  StringTransport transport(StringTransport::Options{.lenient = true});
+  ASSERT_TRUE(transport.RegisterProducer(&producer, /*streaming=*/true).ok());
+  transport.LoseWriteConnection();
+  transport.AbortConnection();
+  transport.PauseProducing();
+  EXPECT_EQ(testing::PrintToString(transport),
+            "StringTransport{wrote \"\" (0 bytes) in 4 events; connected "
+            "disconnecting disconnected write_disconnected; producer_state: "
+            "paused; producer: streaming}");
+  transport.UnregisterProducer();
+  ASSERT_TRUE(transport.RegisterProducer(&producer, /*streaming=*/false).ok());
+  transport.StopProducing();
+  EXPECT_THAT(testing::PrintToString(transport),
+              testing::EndsWith("producer_state: stopped; producer: pull}"));
+}
+
+TEST(StringTransportPrintTest, PrintsTheDisconnectingKind) {
+  RecordingProtocol protocol;
+  StringTransportWithDisconnection transport;
+  EXPECT_EQ(testing::PrintToString(transport),
+            "StringTransportWithDisconnection{wrote \"\" (0 bytes) in 0 "
+            "events; connected; producer_state: producing; producer: none; "
+            "protocol: none}");
+  transport.set_protocol(&protocol);
+  protocol.MakeConnection(&transport);
+  transport.Write("bye");
+  transport.ReadConnectionLost();
+  const std::string expected =
+      "StringTransportWithDisconnection{wrote \"bye\" (3 bytes) in 1 event; "
+      "not connected read_disconnected; producer_state: producing; "
+      "producer: none; protocol: set}";
+  EXPECT_EQ(testing::PrintToString(transport), expected);
+  // Through the base class too: DebugString() is virtual.
+  const StringTransport& base = transport;
+  EXPECT_EQ(testing::PrintToString(base), expected);
+}
+
+// What gtest reports when a HasWritten expectation fails.
+std::string FailureOf(const std::function<void()>& expectation) {
+  testing::TestPartResultArray results;
+  {
+    testing::ScopedFakeTestPartResultReporter reporter(
+        testing::ScopedFakeTestPartResultReporter::
+            INTERCEPT_ONLY_CURRENT_THREAD,
+        &results);
+    expectation();
+  }
+  std::string messages;
+  for (int i = 0; i < results.size(); ++i) {
+    messages += results.GetTestPartResult(i).message();
+  }
+  return messages;
+}
+
+TEST(StringTransportPrintTest, AFailedHasWrittenShowsTheTransportsState) {
+  StringTransport transport;
+  transport.Write("PONG\r\n");
+  transport.LoseConnection();
+  EXPECT_NONFATAL_FAILURE(
+      EXPECT_THAT(transport, testutil::HasWritten("PING\r\n")),
+      "Actual: StringTransport{wrote \"PONG\\r\\n\" (6 bytes) in 2 events; "
+      "connected disconnecting; producer_state: producing; producer: none}");
+  const std::string failure = FailureOf(
+      [&] { EXPECT_THAT(transport, testutil::HasWritten("PING\r\n")); });
+  EXPECT_THAT(failure, testing::HasSubstr("StringTransport{"));
+  EXPECT_THAT(failure, testing::Not(testing::HasSubstr("-byte object <")));
+}
+
+TEST(StringTransportPrintTest, AFailedHasWrittenShowsTheDisconnectingKind) {
+  StringTransportWithDisconnection transport;
+  transport.Write("PONG\r\n");
+  const std::string failure = FailureOf([&] {
+    EXPECT_THAT(transport, testutil::HasWritten(testing::StartsWith("PI")));
+  });
+  EXPECT_THAT(failure,
+              testing::HasSubstr("Actual: StringTransportWithDisconnection{"
+                                 "wrote \"PONG\\r\\n\" (6 bytes)"));
+  EXPECT_THAT(failure, testing::Not(testing::HasSubstr("-byte object <")));
 }
 
 TEST(StringTransportTest, ProtocolSeesTransportThroughMakeConnection) {
