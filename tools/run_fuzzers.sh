@@ -18,7 +18,7 @@ shift || true
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 OUT="${FUZZ_OUT:-/tmp/standin-fuzz}"
 CXX="${CXX:-clang++}"
-ALL=(ethernet ipv4 udp arp icmp address dispatch)
+ALL=(ethernet ipv4 udp arp icmp address dispatch host)
 TARGETS=("${@:-${ALL[@]}}")
 if [[ $# -eq 0 ]]; then TARGETS=("${ALL[@]}"); fi
 
@@ -35,12 +35,14 @@ CXXFLAGS=(-std=c++20 -O1 -g -Wall -Wextra -Werror -I"$OUT/include")
 LIBS=(-labsl_status -labsl_statusor -labsl_str_format_internal -labsl_strings
       -labsl_strings_internal -labsl_hash -labsl_raw_hash_set
       -labsl_low_level_hash -labsl_city -labsl_int128 -labsl_throw_delegate
-      -labsl_raw_logging_internal)
+      -labsl_raw_logging_internal -labsl_cord -labsl_cord_internal
+      -labsl_cordz_info -labsl_cordz_functions -labsl_time -labsl_time_zone)
 SOURCES=(netstack/checksum netstack/mac_address
          netstack/drop_reason netstack/ethernet netstack/ipv4 netstack/udp
          netstack/arp netstack/icmp
          netstack/builders netstack/raw netstack/ethernet_protocol
-         netstack/ip_protocol netstack/raw_udp_protocol transport/address)
+         netstack/ip_protocol netstack/raw_udp_protocol netstack/neighbor_cache
+         netstack/host transport/address transport/status transport/timer_queue)
 
 objects=()
 for src in "${SOURCES[@]}"; do
