@@ -22,8 +22,10 @@ def _declare(name, rule, **kwargs):
         rule(name = name, **kwargs)
 
 def standin_dependencies():
-    # Bazel 4.2.3 would download these three; offline shims stand in.
-    for shim in ["rules_cc", "rules_java", "remote_coverage_tools"]:
+    """Declares every repository standin needs that the workspace lacks."""
+
+    # Bazel 4.2.3 would download these; offline shims stand in.
+    for shim in ["rules_cc", "rules_java", "rules_shell", "remote_coverage_tools"]:
         _declare(shim, source_shim, anchor = Label("//:WORKSPACE"), shim = shim)
     _declare("com_google_absl", debian_abseil)
     _declare(

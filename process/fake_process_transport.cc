@@ -2,20 +2,18 @@
 
 #include <signal.h>
 
-#include <cstdlib>
-#include <iostream>
 #include <utility>
 
 #include "standin/process/process_status.h"
 #include "standin/process/signal_names.h"
 #include "standin/transport/address.h"
+#include "standin/transport/misuse.h"
 
 namespace standin {
 namespace {
 
 [[noreturn]] void Die(std::string_view message) {
-  std::cerr << "FakeProcessTransport misuse: " << message << std::endl;
-  std::abort();
+  DieOfMisuse("standin::FakeProcessTransport", message);
 }
 
 StringTransport::Options TransportOptions(bool lenient) {
@@ -113,14 +111,14 @@ void FakeProcessTransport::ChildWrites(int child_fd, std::string_view data) {
   });
 }
 
-void FakeProcessTransport::ChildClosesFd(int child_fd) {
+void FakeProcessTransport::ChildClosesFD(int child_fd) {
   auto it = pipes_.find(child_fd);
   if (it == pipes_.end()) {
-    Die("ChildClosesFd(" + std::to_string(child_fd) +
+    Die("ChildClosesFD(" + std::to_string(child_fd) +
         "): not a child fd in Options::child_fds");
   }
   if (it->second.closed_by_child) {
-    Die("ChildClosesFd(" + std::to_string(child_fd) +
+    Die("ChildClosesFD(" + std::to_string(child_fd) +
         "): the child already closed that fd");
   }
   it->second.closed_by_child = true;
@@ -135,7 +133,7 @@ void FakeProcessTransport::Exit(absl::Status status, FdsOnExit fds) {
   exited_ = true;
   if (fds == FdsOnExit::kClose) {
     for (auto& [fd, pipe] : pipes_) {
-      if (!pipe.closed_by_child) ChildClosesFd(fd);
+      if (!pipe.closed_by_child) ChildClosesFD(fd);
     }
   }
   exit_status_ = status;

@@ -4,7 +4,7 @@
 // It is a StringTransportWithDisconnection, so everything written to the
 // child's stdin lands in Value() and events(), and it records what the
 // protocol did to the process: signals() in call order as given,
-// closed_child_fds(). The test plays the child: ChildWrites(), ChildClosesFd(),
+// closed_child_fds(). The test plays the child: ChildWrites(), ChildClosesFD(),
 // ChildExits(), ChildKilledBy(); with Options::signals_end_child a fatal
 // SignalProcess() kills the scripted child. Each drives the ProcessProtocol's
 // callbacks in the order a real child does (the conformance suite in
@@ -89,7 +89,7 @@ class FakeProcessTransport : public StringTransportWithDisconnection,
   // What ChildExits()/ChildKilledBy() do with the child's pipes.
   enum class FdsOnExit {
     kClose,     // The usual case: the child's exit closes its ends.
-    kKeepOpen,  // A grandchild still holds them; ChildClosesFd() each.
+    kKeepOpen,  // A grandchild still holds them; ChildClosesFD() each.
   };
 
   // A signal as the protocol passed it to SignalProcess().
@@ -113,7 +113,7 @@ class FakeProcessTransport : public StringTransportWithDisconnection,
   // The child closes `child_fd`; ChildConnectionLost(child_fd) follows its
   // pending data. Dies if not mapped or already closed by the child; a no-op
   // when we closed it first.
-  void ChildClosesFd(int child_fd);
+  void ChildClosesFD(int child_fd);
   // The child exits with `code` (0-255; dies otherwise or if it already
   // ended). See FdsOnExit.
   void ChildExits(int code, FdsOnExit fds = FdsOnExit::kClose);
@@ -162,7 +162,7 @@ class FakeProcessTransport : public StringTransportWithDisconnection,
  private:
   struct Pipe {
     ChildFdKind kind;
-    bool closed_by_child = false;  // ChildClosesFd() seen (maybe pending).
+    bool closed_by_child = false;  // ChildClosesFD() seen (maybe pending).
     bool lost = false;             // ChildConnectionLost() delivered.
   };
   // One thing the child did, in order. Output (data or EOF on a from-child

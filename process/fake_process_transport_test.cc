@@ -178,8 +178,8 @@ TEST(FakeProcessTransportTest, GrandchildHoldingPipesDelaysProcessEnded) {
   EXPECT_THAT(protocol.log, ElementsAre("made", "exited:sig15"));
   EXPECT_FALSE(child.ended());
   child.ChildWrites(1, "from the grandchild");
-  child.ChildClosesFd(1);
-  child.ChildClosesFd(0);
+  child.ChildClosesFD(1);
+  child.ChildClosesFD(0);
   EXPECT_FALSE(child.ended());
   child.CloseStderr();  // We may close our end instead.
   EXPECT_TRUE(child.ended());
@@ -292,17 +292,17 @@ TEST(FakeProcessTransportDeathTest, ScriptMisuseDies) {
   EXPECT_DEATH(
       {
         FakeProcessTransport child;
-        child.ChildClosesFd(1);
+        child.ChildClosesFD(1);
         child.ChildWrites(1, "x");
       },
       "the child already closed that fd");
   EXPECT_DEATH(
       {
         FakeProcessTransport child;
-        child.ChildClosesFd(1);
-        child.ChildClosesFd(1);
+        child.ChildClosesFD(1);
+        child.ChildClosesFD(1);
       },
-      "ChildClosesFd\\(1\\): the child already closed that fd");
+      "ChildClosesFD\\(1\\): the child already closed that fd");
   EXPECT_DEATH(
       {
         FakeProcessTransport child;

@@ -28,13 +28,13 @@ namespace process_internal {
 // Our end of one child-fd pipe.
 class ChildPipe : public FileDescriptor {
  public:
-  ChildPipe(Process* owner, int child_fd, ChildFdKind kind, int fd,
+  ChildPipe(Process* owner, int child_fd, ChildFdKind kind, UniqueFd fd,
             Reactor* reactor)
       : FileDescriptor(reactor),
         owner_(owner),
         child_fd_(child_fd),
         kind_(kind),
-        fd_(fd) {
+        fd_(std::move(fd)) {
     // A to-child pipe is watched for reading too: epoll reports EPOLLERR on
     // it once the child's end is gone, which the reactor delivers as
     // DoRead(). That is how a child that exits (or closes stdin) is noticed
@@ -47,11 +47,11 @@ class ChildPipe : public FileDescriptor {
   }
 
   ChildFdKind kind() const { return kind_; }
-  int fileno() const override { return fd_; }
+  int fileno() const override { return fd_.get(); }
 
   absl::Status DoRead() override {
     if (kind_ == ChildFdKind::kToChild) return ConnectionDone();
-    return ReadChunk(fd_);
+    return ReadChunk(fd_.get());
   }
   Address GetHost() const override { return ProcessAddress{}; }
   Address GetPeer() const override { return ProcessAddress{}; }
@@ -70,7 +70,7 @@ class ChildPipe : public FileDescriptor {
  protected:
   absl::StatusOr<size_t> WriteSomeData(
       absl::Span<const struct iovec> chunks) override {
-    return WritevNonBlocking(fd_, chunks);
+    return WritevNonBlocking(fd_.get(), chunks);
   }
   void HandleDataReceived(std::string_view data) override {
     owner_->OnChildData(child_fd_, data);
@@ -78,20 +78,18 @@ class ChildPipe : public FileDescriptor {
   void HandleConnectionLost(const absl::Status& /*reason*/) override {
     owner_->OnPipeLost(child_fd_);  // Destroys this.
   }
-  void CloseDescriptor() override {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
+  void CloseDescriptor() override { fd_.reset(); }
 
  private:
   Process* owner_;
   int child_fd_;
   ChildFdKind kind_;
-  int fd_;
+  UniqueFd fd_;
 };
 
 // Watches for the child's exit: the pidfd (readable once it exited) or,
-// without one, the SIGCHLD self-pipe.
+// without one, the SIGCHLD self-pipe. Both belong to the Process, which
+// takes the watcher off the reactor before it closes them.
 class ExitWatcher : public Selectable {
  public:
   ExitWatcher(Process* owner, int pidfd, SigchldWakeup* wakeup, int pid)
@@ -155,10 +153,10 @@ absl::StatusOr<std::unique_ptr<Process>> Process::Spawn(
   if (!child.ok()) return child.status();
   const pid_t pid = child->pid;
 
-  int pidfd = -1;
+  UniqueFd pidfd;
   if (wakeup == nullptr) {
-    pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-    if (pidfd < 0) {
+    pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    if (!pidfd.valid()) {
       // No pidfd (Linux before 5.3, or a seccomp filter): fall back to
       // SIGCHLD. The wakeup starts with a byte queued, so an exit that
       // happened before it existed is still noticed on the first turn.
@@ -176,13 +174,13 @@ absl::StatusOr<std::unique_ptr<Process>> Process::Spawn(
     }
   }
 
-  std::unique_ptr<Process> process(new Process(reactor, protocol, pid, pidfd,
-                                               std::move(wakeup),
-                                               std::move(child->executable)));
+  std::unique_ptr<Process> process(
+      new Process(reactor, protocol, pid, std::move(pidfd), std::move(wakeup),
+                  std::move(child->executable)));
   for (auto& [child_fd, fd] : child->our_ends) {
     process->pipes_[child_fd] = std::make_unique<ChildPipe>(
-        process.get(), child_fd, options.child_fds[child_fd], fd.release(),
-        reactor);  // The pipe owns it now.
+        process.get(), child_fd, options.child_fds[child_fd], std::move(fd),
+        reactor);
   }
   reactor->AddReader(process->watcher_.get());
   process->watching_ = true;
@@ -191,17 +189,17 @@ absl::StatusOr<std::unique_ptr<Process>> Process::Spawn(
 }
 
 Process::Process(Reactor* reactor, ProcessProtocol* protocol, int pid,
-                 int pidfd,
+                 UniqueFd pidfd,
                  std::unique_ptr<process_internal::SigchldWakeup> wakeup,
                  std::string executable)
     : reactor_(reactor),
       protocol_(protocol),
       pid_(pid),
-      pidfd_(pidfd),
+      pidfd_(std::move(pidfd)),
       wakeup_(std::move(wakeup)),
       executable_(std::move(executable)),
-      watcher_(std::make_unique<ExitWatcher>(this, pidfd, wakeup_.get(), pid)) {
-}
+      watcher_(std::make_unique<ExitWatcher>(this, pidfd_.get(), wakeup_.get(),
+                                             pid)) {}
 
 Process::~Process() {
   alive_.reset();
@@ -218,8 +216,7 @@ Process::~Process() {
     while (::waitpid(*pid_, &ignored, 0) < 0 && errno == EINTR) {
     }
   }
-  if (pidfd_ >= 0) ::close(pidfd_);
-  pidfd_ = -1;
+  pidfd_.reset();
   wakeup_.reset();
   pipes_.clear();  // Each detaches from the reactor and closes its fd.
 }
@@ -249,8 +246,7 @@ void Process::OnPipeLost(int child_fd) {
 void Process::OnReaped(absl::Status status) {
   reactor_->RemoveReader(watcher_.get());
   watching_ = false;
-  if (pidfd_ >= 0) ::close(pidfd_);
-  pidfd_ = -1;
+  pidfd_.reset();
   pid_.reset();  // The pid may be reused from now on: never signal it.
   exit_status_ = status;
   std::weak_ptr<int> alive = alive_;
@@ -311,15 +307,16 @@ absl::Status Process::SignalProcess(int signo) {
   if (!pid_.has_value()) {
     return absl::FailedPreconditionError("process exited already");
   }
-  if (pidfd_ >= 0) {
+  if (pidfd_.valid()) {
     // Exited but not reaped yet: the pidfd is readable. Signalling the
     // zombie would be harmless, but the contract is "after exit".
-    struct pollfd exited = {pidfd_, POLLIN, 0};
+    struct pollfd exited = {pidfd_.get(), POLLIN, 0};
     if (::poll(&exited, 1, 0) > 0) {
       return absl::FailedPreconditionError("process exited already");
     }
     // Through the pidfd: it names this child even if the pid were reused.
-    if (::syscall(SYS_pidfd_send_signal, pidfd_, signo, nullptr, 0) == 0) {
+    if (::syscall(SYS_pidfd_send_signal, pidfd_.get(), signo, nullptr, 0) ==
+        0) {
       return absl::OkStatus();
     }
   } else {

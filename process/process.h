@@ -25,9 +25,9 @@
 //   while (!protocol.ended) (void)reactor.RunOnce(absl::Seconds(1));
 //
 // Without pidfds (Linux before 5.3) the exit is noticed through SIGCHLD
-// instead (see Reaping). Spawn() uses fork(): call it
-// from the reactor's thread; other threads' locks are not touched in the
-// child, which only calls async-signal-safe functions before exec.
+// instead (see Reaping). Spawn() uses fork(): call it from the reactor's
+// thread; other threads' locks are not touched in the child, which only
+// calls async-signal-safe functions before exec.
 #ifndef STANDIN_PROCESS_PROCESS_H_
 #define STANDIN_PROCESS_PROCESS_H_
 
@@ -46,6 +46,7 @@
 #include "standin/process/process_transport.h"
 #include "standin/transport/address.h"
 #include "standin/transport/reactor.h"
+#include "standin/transport/unique_fd.h"
 
 namespace standin {
 
@@ -139,7 +140,7 @@ class Process : public ProcessTransport {
   friend class process_internal::ChildPipe;
   friend class process_internal::ExitWatcher;
 
-  Process(Reactor* reactor, ProcessProtocol* protocol, int pid, int pidfd,
+  Process(Reactor* reactor, ProcessProtocol* protocol, int pid, UniqueFd pidfd,
           std::unique_ptr<process_internal::SigchldWakeup> wakeup,
           std::string executable);
 
@@ -153,7 +154,7 @@ class Process : public ProcessTransport {
   Reactor* reactor_;
   ProcessProtocol* protocol_;
   std::optional<int> pid_;
-  int pidfd_ = -1;  // -1 when reaping through SIGCHLD.
+  UniqueFd pidfd_;  // None when reaping through SIGCHLD.
   std::unique_ptr<process_internal::SigchldWakeup> wakeup_;
   std::string executable_;
   std::map<int, std::unique_ptr<process_internal::ChildPipe>> pipes_;

@@ -118,7 +118,7 @@ class FakeHarness : public ProcessHarness {
         return true;
       case ChildScript::Kind::kCloseStdoutEarly:
         if (child.stage == 0) {
-          fake.ChildClosesFd(1);
+          fake.ChildClosesFD(1);
           child.stage = 1;
           return true;
         }

@@ -214,10 +214,10 @@ TEST_F(ProcessTest, TenMebibytesWithPausedReadingLoseNothing) {
   EXPECT_TRUE(IsProcessDone(*recorder_.ended()));
 }
 
-// Issue 9, defect 2, for the process pipes: a PauseProducing() from
-// ConnectionMade() holds. The child writes and exits at once; once it has
-// exited its output is certainly in the pipe, and a paused stdout reads
-// none of it until resumed (Twisted: test_pauseProducingInConnectionMade;
+// A PauseProducing() from ConnectionMade() holds for the process pipes
+// too. The child writes and exits at once; once it has exited its output
+// is certainly in the pipe, and a paused stdout reads none of it until
+// resumed (Twisted: test_pauseProducingInConnectionMade;
 // the pipes must start reading before the protocol is connected).
 TEST_F(ProcessTest, PauseInConnectionMadeHoldsForStdout) {
   recorder_.on_connection_made = [&] {

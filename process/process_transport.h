@@ -26,7 +26,6 @@
 #include <optional>
 #include <string_view>
 
-#include "absl/base/attributes.h"
 #include "absl/status/status.h"
 #include "standin/process/child_fd_kind.h"
 #include "standin/transport/interfaces.h"
@@ -51,16 +50,14 @@ class ProcessTransport : public virtual Transport {
   // bytes are dropped (OK). Otherwise NotFound when `child_fd` is not mapped
   // or its pipe is gone (ChildConnectionLost() came); InvalidArgument when
   // the child writes it rather than reads it.
-  ABSL_MUST_USE_RESULT virtual absl::Status WriteToChild(
-      int child_fd, std::string_view data) = 0;
+  virtual absl::Status WriteToChild(int child_fd, std::string_view data) = 0;
 
   // Sends a signal by portable name ("KILL", "TERM", "INT", ... see
   // signal_names.h) or by number. InvalidArgument for an unknown name or a
   // bad number; FailedPrecondition "process exited already" once the child
   // has exited (Twisted's ProcessExitedAlready).
-  ABSL_MUST_USE_RESULT virtual absl::Status SignalProcess(
-      std::string_view name) = 0;
-  ABSL_MUST_USE_RESULT virtual absl::Status SignalProcess(int signo) = 0;
+  virtual absl::Status SignalProcess(std::string_view name) = 0;
+  virtual absl::Status SignalProcess(int signo) = 0;
 
   // Stop / start reading the child's output (every from-child pipe); data
   // stays in the pipe meanwhile, so a chatty child blocks rather than

@@ -20,11 +20,12 @@
 //   EXPECT_EQ(protocol.connection_lost_calls(), 1);
 //
 //   standin::testutil::HalfCloseableAccumulatingProtocol upload;
-//   upload.set_on_read_connection_lost([&] { upload.transport()->Write("ok");
-//   });
+//   upload.set_on_read_connection_lost(
+//       [&] { upload.transport()->Write("ok"); });
 //   ... the peer half-closes ...
 //   EXPECT_EQ(upload.read_connection_lost_calls(), 1);
 //   EXPECT_FALSE(upload.closed());
+//   EXPECT_THAT(upload.events(), ElementsAre("made", "read-lost"));
 #ifndef STANDIN_TESTUTIL_ACCUMULATING_PROTOCOL_H_
 #define STANDIN_TESTUTIL_ACCUMULATING_PROTOCOL_H_
 
@@ -51,6 +52,7 @@ class BasicAccumulatingProtocol : public Base {
 
   void ConnectionMade() override {
     made_ = true;
+    RecordEvent("made");
     if (on_connection_made_) on_connection_made_();
   }
   void DataReceived(std::string_view data) override {
@@ -61,6 +63,7 @@ class BasicAccumulatingProtocol : public Base {
   void ConnectionLost(const absl::Status& reason) override {
     ++connection_lost_calls_;
     closed_reason_ = reason;
+    RecordEvent("lost");
     if (on_connection_lost_) on_connection_lost_(reason);
   }
 
@@ -76,6 +79,10 @@ class BasicAccumulatingProtocol : public Base {
   const absl::Status& closed_reason() const { return closed_reason_; }
   // A transport must call ConnectionLost() exactly once; tests assert it.
   int connection_lost_calls() const { return connection_lost_calls_; }
+  // The connection callbacks heard, in order: "made", "lost" and, for a
+  // HalfCloseableAccumulatingProtocol, "read-lost" and "write-lost" (bytes
+  // are in data(), not here). Each is recorded before its on_* callback runs.
+  const std::vector<std::string>& events() const { return events_; }
 
   // Called at the end of ConnectionMade() / ConnectionLost() (Twisted's
   // protocolConnectionMade and closedDeferred).
@@ -91,12 +98,16 @@ class BasicAccumulatingProtocol : public Base {
     on_data_ = std::move(callback);
   }
 
+ protected:
+  void RecordEvent(const char* event) { events_.emplace_back(event); }
+
  private:
   bool made_ = false;
   std::string data_;
   std::vector<std::string> chunks_;
   absl::Status closed_reason_;
   int connection_lost_calls_ = 0;
+  std::vector<std::string> events_;
   absl::AnyInvocable<void()> on_connection_made_;
   absl::AnyInvocable<void(const absl::Status&)> on_connection_lost_;
   absl::AnyInvocable<void(std::string_view)> on_data_;
@@ -113,6 +124,9 @@ class HalfCloseableAccumulatingProtocol
   void ReadConnectionLost() override;
   void WriteConnectionLost() override;
 
+  // ReadConnectionLost() / WriteConnectionLost() was called (at least once).
+  bool read_lost() const { return read_connection_lost_calls_ > 0; }
+  bool write_lost() const { return write_connection_lost_calls_ > 0; }
   // Each must be called at most once per connection; tests assert it.
   int read_connection_lost_calls() const { return read_connection_lost_calls_; }
   int write_connection_lost_calls() const {

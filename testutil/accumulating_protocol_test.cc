@@ -37,6 +37,7 @@ TEST(AccumulatingProtocolTest, RecordsLifecycleAndData) {
   EXPECT_EQ(protocol.connection_lost_calls(), 1);
   EXPECT_TRUE(IsConnectionDone(protocol.closed_reason()));
   EXPECT_TRUE(IsConnectionDone(lost_reason));
+  EXPECT_THAT(protocol.events(), ElementsAre("made", "lost"));
 }
 
 TEST(AccumulatingProtocolTest, CountsRepeatedConnectionLost) {
@@ -71,17 +72,32 @@ TEST(HalfCloseableAccumulatingProtocolTest, CountsEachHalf) {
   protocol.set_on_write_connection_lost([&] { ++write_hook; });
   protocol.MakeConnection(&transport);
 
+  EXPECT_FALSE(protocol.read_lost());
   transport.ReadConnectionLost();
+  EXPECT_TRUE(protocol.read_lost());
+  EXPECT_FALSE(protocol.write_lost());
   EXPECT_EQ(protocol.read_connection_lost_calls(), 1);
   EXPECT_TRUE(protocol.read_lost_before_connection_lost());
   EXPECT_FALSE(protocol.closed());
   transport.LoseWriteConnection();
+  EXPECT_TRUE(protocol.write_lost());
   EXPECT_EQ(protocol.write_connection_lost_calls(), 1);
   EXPECT_EQ(read_hook, 1);
   EXPECT_EQ(write_hook, 1);
   // Both halves done: the connection ends, once.
   EXPECT_EQ(protocol.connection_lost_calls(), 1);
   EXPECT_TRUE(IsConnectionDone(protocol.closed_reason()));
+  EXPECT_THAT(protocol.events(),
+              ElementsAre("made", "read-lost", "write-lost", "lost"));
+}
+
+TEST(HalfCloseableAccumulatingProtocolTest, EventsAreRecordedBeforeTheHooks) {
+  HalfCloseableAccumulatingProtocol protocol;
+  std::vector<std::string> seen_by_hook;
+  protocol.set_on_read_connection_lost(
+      [&] { seen_by_hook = protocol.events(); });
+  protocol.ReadConnectionLost();
+  EXPECT_THAT(seen_by_hook, ElementsAre("read-lost"));
 }
 
 TEST(HalfCloseableAccumulatingProtocolTest, ReadLostAfterTheEndIsNoticed) {

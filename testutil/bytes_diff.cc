@@ -6,7 +6,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "standin/transport/internal/absl_view.h"
+#include "standin/transport/absl_string_view.h"
 
 namespace standin::testutil {
 namespace {
@@ -37,12 +37,11 @@ std::string Window(std::string_view s, size_t begin, size_t end,
         hex += "   ";
       }
     }
-    absl::StrAppend(&out, "  ", internal::AbslView(label), " @", line, ": ",
-                    hex, "|", text, "|\n");
+    absl::StrAppend(&out, "  ", AbslView(label), " @", line, ": ", hex, "|",
+                    text, "|\n");
   }
   if (begin == end) {
-    absl::StrAppend(&out, "  ", internal::AbslView(label), " @", begin,
-                    ": (no bytes)\n");
+    absl::StrAppend(&out, "  ", AbslView(label), " @", begin, ": (no bytes)\n");
   }
   return out;
 }
@@ -85,8 +84,7 @@ std::string DescribeBytesDifference(std::string_view actual,
 
 std::string QuoteBytes(std::string_view bytes, size_t limit) {
   std::string_view shown = bytes.substr(0, limit);
-  std::string out =
-      absl::StrCat("\"", absl::CHexEscape(internal::AbslView(shown)), "\"");
+  std::string out = absl::StrCat("\"", absl::CHexEscape(AbslView(shown)), "\"");
   if (shown.size() < bytes.size()) {
     absl::StrAppend(&out, "... (", bytes.size(), " bytes)");
   }

@@ -124,7 +124,7 @@ TEST(ClockTest, GetDelayedCallsListsPendingInDueOrder) {
   EXPECT_EQ(calls[1].time(), b.time());
 }
 
-// Issue 9 (defect 4): the idle-timeout pattern, one timer reset on every
+// The idle-timeout pattern leaves no stale entries: one timer reset on every
 // message (here 100,000 messages per virtual second) while an earlier 10 ms
 // periodic timer keeps firing, so the reset timer never reaches the top of
 // the heap. Before the indexed heap each reset left a stale entry until its

@@ -8,15 +8,21 @@ static-initialisation time, so the library is alwayslink; like all test
 support it is testonly.
 """
 
+load("//tools:build_defs.bzl", "standin_library")
+
 def conformance_suite(name, deps, parts = []):
-    """`parts`: more .cc files of the suite, when one would grow too long."""
-    native.cc_library(
+    """The suite declared in `name`.h, its TEST_Ps in `name`.cc.
+
+    Args:
+      name: the suite's header base name and target.
+      deps: what the suite's sources use, beyond the harness factory and gtest.
+      parts: more .cc files of the suite, when one would grow too long.
+    """
+    standin_library(
         name = name,
         testonly = True,
-        srcs = [name + ".cc"] + parts,
-        hdrs = [name + ".h"],
-        include_prefix = "standin/testutil",
         alwayslink = True,
+        extra_srcs = parts,
         deps = deps + [
             ":harness_factory",
             "@com_google_googletest//:gtest",

@@ -77,7 +77,10 @@ namespace standin::testutil {
 //    datagram from the peer arrives `from` peer_address(), and one the
 //    transport sends arrives at the peer `from` GetHost().
 //  - The link is quiet and lossless: nothing is dropped or reordered unless
-//    a test provokes it, and datagrams up to max_datagram_size() pass.
+//    a test provokes it, and datagrams up to max_datagram_size() pass. The
+//    suite sends bursts of 100 datagrams of up to 1 KiB each way before it
+//    runs the event source, so every queue on the way (kernel socket
+//    buffers: set SO_RCVBUF to 1 MiB; a tunnel's queues) must hold one.
 //  - SendFromPeer() after the transport stopped listening sends into the
 //    void (a closed socket, a port no longer bound): nothing must arrive.
 //  - RunUntil()/Settle() run whatever moves datagrams (a reactor, the

@@ -30,20 +30,15 @@
 
 #include "gmock/gmock.h"
 #include "standin/testutil/bytes_diff.h"
+#include "standin/testutil/matchers.h"
 #include "standin/transport/address.h"
 #include "standin/transport/fake_datagram_transport.h"
 
 namespace standin::testutil {
 namespace datagram_matchers_internal {
 
-template <typename T>
-const auto& Deref(const T& x) {
-  if constexpr (std::is_pointer_v<T>) {
-    return *x;
-  } else {
-    return x;
-  }
-}
+// A value or a pointer to one, as matchers.h's matchers take them.
+using ::standin::testutil::matchers_internal::Deref;
 
 // Matches anything with `data` and `to` members (FakeDatagramTransport::
 // Sent). Exact bytes get a diff; a string matcher explains itself.

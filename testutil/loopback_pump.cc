@@ -7,18 +7,16 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "standin/transport/misuse.h"
 #include "standin/transport/status.h"
 
 namespace standin::testutil {
 namespace {
 
-// Misuse of the double by the code under test: fail loudly, with the same
-// words as StringTransport so one death-test pattern fits both.
+// Misuse of the double by the code under test, in the same words as
+// StringTransport so one death-test pattern fits both.
 void DieUnless(bool ok, const char* message) {
-  if (ok) return;
-  std::fprintf(stderr, "standin::LoopbackTransport misuse: %s\n", message);
-  std::fflush(stderr);
-  std::abort();
+  if (!ok) DieOfMisuse("standin::testutil::LoopbackTransport", message);
 }
 
 }  // namespace

@@ -11,7 +11,7 @@
 //   EXPECT_THAT(transport, HasWritten(testing::EndsWith("\r\n")));
 //   EXPECT_THAT(transport, IsDisconnecting());
 //   EXPECT_THAT(transport,
-//   ProducerStateIs(StringTransport::ProducerState::kPaused));
+//               ProducerStateIs(StringTransport::ProducerState::kPaused));
 //   EXPECT_THAT(transport, HasProducer(&my_producer, /*streaming=*/true));
 //
 // A failing HasWritten("...") prints the first differing offset and both

@@ -109,18 +109,21 @@ class MemoryReactor : public Reactor, public StreamNetwork {
   absl::Time Now() const override { return clock_.Now(); }
 
   // StreamNetwork: record the call; never fail, never open anything.
+  using StreamNetwork::ConnectTcp;  // And the shorter forms.
+  using StreamNetwork::ConnectUnix;
+  using StreamNetwork::ListenTcp;
+  using StreamNetwork::ListenUnix;
   absl::StatusOr<std::unique_ptr<ListeningPort>> ListenTcp(
-      uint16_t port, ProtocolFactory factory,
-      const std::string& host = "127.0.0.1", int backlog = 50) override;
+      uint16_t port, ProtocolFactory factory, const std::string& host,
+      int backlog) override;
   absl::StatusOr<std::unique_ptr<ListeningPort>> ListenUnix(
-      const std::string& path, ProtocolFactory factory,
-      int backlog = 50) override;
+      const std::string& path, ProtocolFactory factory, int backlog) override;
   absl::StatusOr<std::unique_ptr<Transport>> ConnectTcp(
       const std::string& host, uint16_t port, Protocol* protocol,
-      ConnectFailed on_failed = nullptr) override;
+      ConnectFailed on_failed) override;
   absl::StatusOr<std::unique_ptr<Transport>> ConnectUnix(
       const std::string& path, Protocol* protocol,
-      ConnectFailed on_failed = nullptr) override;
+      ConnectFailed on_failed) override;
 
   // The recorded calls, oldest first (a deque: references stay valid).
   std::deque<TcpServer>& tcp_servers() { return tcp_servers_; }

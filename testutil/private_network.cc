@@ -16,13 +16,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "standin/netstack/mac_address.h"
-#include "standin/transport/internal/absl_view.h"
+#include "standin/transport/absl_string_view.h"
 #include "standin/transport/status.h"
+#include "standin/transport/unique_fd.h"
 
 namespace standin::testutil {
 namespace {
-
-using ::standin::internal::AbslView;
 
 bool entered = false;
 
@@ -48,17 +47,12 @@ absl::Status FillAddress(std::string_view text, sockaddr* out) {
   return absl::OkStatus();
 }
 
-class Socket {
- public:
-  Socket() : fd_(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {}
-  ~Socket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int fd() const { return fd_; }
-
- private:
-  int fd_;
-};
+// An AF_INET datagram socket: the handle interface ioctls go through.
+absl::StatusOr<UniqueFd> ControlSocket() {
+  UniqueFd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return ErrnoStatus(errno, "socket(AF_INET)");
+  return fd;
+}
 
 absl::Status Ioctl(int fd, unsigned long request, void* arg,
                    std::string_view what) {
@@ -101,9 +95,9 @@ absl::Status EnterPrivateNetworkNamespace() {
       return ErrnoStatus(errno, "unshare(CLONE_NEWNET)");
     }
     entered = true;
-    Socket sock;
-    if (sock.fd() < 0) return ErrnoStatus(errno, "socket(AF_INET)");
-    return BringUp(sock.fd(), "lo");
+    absl::StatusOr<UniqueFd> sock = ControlSocket();
+    if (!sock.ok()) return sock.status();
+    return BringUp(sock->get(), "lo");
   }();
   return result;
 }
@@ -116,13 +110,13 @@ absl::Status ConfigureInterface(std::string_view name, std::string_view address,
         absl::StrCat("prefix length ", prefix_length, " is not in 0..32"));
   }
   DisableIpv6(name);
-  Socket sock;
-  if (sock.fd() < 0) return ErrnoStatus(errno, "socket(AF_INET)");
+  absl::StatusOr<UniqueFd> sock = ControlSocket();
+  if (!sock.ok()) return sock.status();
   struct ifreq ifr;
   if (absl::Status s = FillName(name, &ifr); !s.ok()) return s;
   if (absl::Status s = FillAddress(address, &ifr.ifr_addr); !s.ok()) return s;
   if (absl::Status s = Ioctl(
-          sock.fd(), SIOCSIFADDR, &ifr,
+          sock->get(), SIOCSIFADDR, &ifr,
           absl::StrCat("SIOCSIFADDR ", AbslView(name), " ", AbslView(address)));
       !s.ok()) {
     return s;
@@ -133,12 +127,12 @@ absl::Status ConfigureInterface(std::string_view name, std::string_view address,
       htonl(prefix_length == 0 ? 0 : ~uint32_t{0} << (32 - prefix_length));
   std::memcpy(&ifr.ifr_netmask, &mask, sizeof(mask));
   if (absl::Status s = Ioctl(
-          sock.fd(), SIOCSIFNETMASK, &ifr,
+          sock->get(), SIOCSIFNETMASK, &ifr,
           absl::StrCat("SIOCSIFNETMASK ", AbslView(name), " /", prefix_length));
       !s.ok()) {
     return s;
   }
-  return BringUp(sock.fd(), name);
+  return BringUp(sock->get(), name);
 }
 
 absl::Status AddStaticNeighbor(std::string_view name, std::string_view ip,
@@ -157,9 +151,9 @@ absl::Status AddStaticNeighbor(std::string_view name, std::string_view ip,
         absl::StrCat("bad interface name '", AbslView(name), "'"));
   }
   std::memcpy(req.arp_dev, name.data(), name.size());
-  Socket sock;
-  if (sock.fd() < 0) return ErrnoStatus(errno, "socket(AF_INET)");
-  return Ioctl(sock.fd(), SIOCSARP, &req,
+  absl::StatusOr<UniqueFd> sock = ControlSocket();
+  if (!sock.ok()) return sock.status();
+  return Ioctl(sock->get(), SIOCSARP, &req,
                absl::StrCat("SIOCSARP ", AbslView(ip), " on ", AbslView(name)));
 }
 

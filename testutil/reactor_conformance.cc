@@ -573,7 +573,8 @@ TEST_P(ReactorConformanceTest, HandlesOutliveTheReactor) {
   EXPECT_FALSE(call.Delay(absl::Seconds(1)).ok());
 }
 
-// Issue 9 (defect 4): resets and cancels leave nothing behind.
+// Resets and cancels leave nothing behind (an idle timeout reset per
+// message keeps one timer entry, not one per reset).
 TEST_P(ReactorConformanceTest, ResetTimeoutsStayOneEntryEach) {
   DelayedCall idle =
       reactor().CallLater(absl::Seconds(30), [] { FAIL() << "timed out"; });

@@ -1,12 +1,11 @@
 #include "standin/testutil/scripted_transport.h"
 
 #include <algorithm>
-#include <cstdlib>
-#include <iostream>
 #include <sstream>
 
 #include "gtest/gtest.h"
 #include "standin/testutil/bytes_diff.h"
+#include "standin/transport/misuse.h"
 #include "standin/transport/status.h"
 
 namespace standin::testutil {
@@ -15,10 +14,9 @@ namespace {
 // Long writes are dumped only this far in failure messages.
 constexpr size_t kDumpLimit = 256;
 
-// Misuse of the script by the test itself: a clear message, then abort.
+// Misuse of the script by the test itself.
 [[noreturn]] void Die(std::string_view message) {
-  std::cerr << "ScriptedTransport: " << message << std::endl;
-  std::abort();
+  DieOfMisuse("standin::testutil::ScriptedTransport", message);
 }
 
 std::string_view Basename(std::string_view path) {

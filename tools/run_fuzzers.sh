@@ -18,7 +18,12 @@ shift || true
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 OUT="${FUZZ_OUT:-/tmp/standin-fuzz}"
 CXX="${CXX:-clang++}"
-ALL=(ethernet ipv4 udp arp icmp address dispatch host)
+# Every netstack/<name>_fuzzer.cc is a target.
+ALL=()
+for f in "$REPO"/netstack/*_fuzzer.cc; do
+  f="${f##*/}"
+  ALL+=("${f%_fuzzer.cc}")
+done
 TARGETS=("${@:-${ALL[@]}}")
 if [[ $# -eq 0 ]]; then TARGETS=("${ALL[@]}"); fi
 
@@ -35,14 +40,19 @@ CXXFLAGS=(-std=c++20 -O1 -g -Wall -Wextra -Werror -I"$OUT/include")
 LIBS=(-labsl_status -labsl_statusor -labsl_str_format_internal -labsl_strings
       -labsl_strings_internal -labsl_hash -labsl_raw_hash_set
       -labsl_low_level_hash -labsl_city -labsl_int128 -labsl_throw_delegate
-      -labsl_raw_logging_internal -labsl_cord -labsl_cord_internal
-      -labsl_cordz_info -labsl_cordz_functions -labsl_time -labsl_time_zone)
-SOURCES=(netstack/checksum netstack/mac_address
-         netstack/drop_reason netstack/ethernet netstack/ipv4 netstack/udp
-         netstack/arp netstack/icmp
-         netstack/builders netstack/raw netstack/ethernet_protocol
-         netstack/ip_protocol netstack/raw_udp_protocol netstack/neighbor_cache
-         netstack/host transport/address transport/status transport/timer_queue)
+      -labsl_raw_logging_internal -labsl_time -labsl_time_zone -labsl_cord
+      -labsl_cord_internal -labsl_cordz_info -labsl_cordz_functions)
+# The library sources the fuzzers link: netstack's (not its tests,
+# benchmarks or fuzzers) and the transport vocabulary it uses (Host builds
+# errno statuses and schedules ARP timeouts).
+SOURCES=(transport/address transport/status transport/timer_queue)
+for f in "$REPO"/netstack/*.cc; do
+  case "$f" in
+    *_test.cc | *_benchmark.cc | *_fuzzer.cc) continue ;;
+  esac
+  f="${f#"$REPO"/}"
+  SOURCES+=("${f%.cc}")
+done
 
 objects=()
 for src in "${SOURCES[@]}"; do

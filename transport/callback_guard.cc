@@ -5,7 +5,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "standin/transport/internal/absl_view.h"
+#include "standin/transport/absl_string_view.h"
 
 namespace standin {
 
@@ -19,7 +19,7 @@ absl::Status CallbackGuard::Call(const char* what,
   } catch (...) {
     thrown = absl::InternalError(absl::StrCat(what, " threw"));
   }
-  Report(internal::StdView(thrown.message()));
+  Report(StdView(thrown.message()));
   return thrown;
 }
 

@@ -14,7 +14,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "standin/transport/internal/absl_view.h"
 #include "standin/transport/status.h"
 
 namespace standin {
@@ -25,18 +24,15 @@ constexpr int kMaxEvents = 256;
 
 }  // namespace
 
-EpollReactor::EpollReactor() {
-  epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
-  if (epoll_fd_ < 0) {
+EpollReactor::EpollReactor() : epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)) {
+  if (!epoll_fd_.valid()) {
     std::fprintf(stderr, "EpollReactor: epoll_create1 failed: %s\n",
                  std::strerror(errno));
     std::abort();
   }
 }
 
-EpollReactor::~EpollReactor() {
-  if (epoll_fd_ >= 0) ::close(epoll_fd_);
-}
+EpollReactor::~EpollReactor() = default;
 
 void EpollReactor::Update(Selectable* selectable, bool reading, bool writing) {
   auto it = registrations_.find(selectable);
@@ -53,7 +49,7 @@ void EpollReactor::Update(Selectable* selectable, bool reading, bool writing) {
     if (holder != by_fd_.end() && holder->second == selectable) {
       by_fd_.erase(holder);
       // Fails harmlessly (EBADF/ENOENT) when the fd was closed already.
-      ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, reg.fd, nullptr);
+      ::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, reg.fd, nullptr);
     }
     return;
   }
@@ -69,7 +65,7 @@ void EpollReactor::Update(Selectable* selectable, bool reading, bool writing) {
       reg.writing = writing;
       return;
     }
-    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, reg.fd, &event) != 0) {
+    if (::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_MOD, reg.fd, &event) != 0) {
       int err = errno;
       guard_.Report(absl::StrCat("epoll_ctl(MOD, fd ", reg.fd,
                                  "): ", std::strerror(err)));
@@ -104,10 +100,10 @@ void EpollReactor::Update(Selectable* selectable, bool reading, bool writing) {
   reg.reading = reading;
   reg.writing = writing;
   event.data.u64 = reg.id;
-  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
+  if (::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, fd, &event) != 0) {
     int err = errno;
     if (err != EEXIST ||
-        ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event) != 0) {
+        ::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_MOD, fd, &event) != 0) {
       Reject(selectable, reading, writing,
              ErrnoStatus(err, absl::StrCat("cannot watch fd ", fd,
                                            ": epoll_ctl(ADD)")));
@@ -269,7 +265,7 @@ absl::Status EpollReactor::RunOnce(absl::Duration timeout) {
     wait_ms = ms >= INT_MAX ? INT_MAX : static_cast<int>(ms);
   }
   struct epoll_event events[kMaxEvents];
-  int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, wait_ms);
+  int n = ::epoll_wait(epoll_fd_.get(), events, kMaxEvents, wait_ms);
   if (n < 0) {
     int err = errno;
     if (err != EINTR) return ErrnoStatus(err, "epoll_wait");

@@ -38,6 +38,7 @@
 #include "standin/transport/callback_guard.h"
 #include "standin/transport/reactor.h"
 #include "standin/transport/timer_queue.h"
+#include "standin/transport/unique_fd.h"
 
 namespace standin {
 
@@ -115,7 +116,7 @@ class EpollReactor : public Reactor {
   // Removes the selectable and calls ConnectionLost(reason) on it.
   void Disconnect(Selectable* selectable, const absl::Status& reason);
 
-  int epoll_fd_ = -1;
+  UniqueFd epoll_fd_;
   absl::flat_hash_map<Selectable*, Registration> registrations_;
   absl::flat_hash_map<uint64_t, Selectable*> by_id_;
   // Which Selectable holds each fd in the epoll set; a stale holder (its fd

@@ -10,7 +10,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "standin/transport/internal/absl_view.h"
+#include "standin/transport/absl_string_view.h"
 #include "standin/transport/status.h"
 
 namespace standin {
@@ -31,7 +31,7 @@ constexpr size_t kShownBytes = 32;
 std::string Quoted(std::string_view bytes) {
   const bool cut = bytes.size() > kShownBytes;
   return absl::StrCat(
-      "\"", absl::CHexEscape(internal::AbslView(bytes.substr(0, kShownBytes))),
+      "\"", absl::CHexEscape(AbslView(bytes.substr(0, kShownBytes))),
       cut ? absl::StrCat("\"... (", bytes.size(), " bytes)") : "\"");
 }
 

@@ -17,24 +17,21 @@
 //
 //   class MyPipe : public standin::FileDescriptor {
 //    public:
-//     MyPipe(int fd, standin::Reactor* r, standin::Protocol* p)
-//         : FileDescriptor(r, p), fd_(fd) { StartConnected(); }
+//     MyPipe(standin::UniqueFd fd, standin::Reactor* r, standin::Protocol* p)
+//         : FileDescriptor(r, p), fd_(std::move(fd)) { StartConnected(); }
 //     ~MyPipe() override { DetachFromReactor(); CloseDescriptor(); }
-//     int fileno() const override { return fd_; }
-//     absl::Status DoRead() override { return ReadChunk(fd_); }
+//     int fileno() const override { return fd_.get(); }
+//     absl::Status DoRead() override { return ReadChunk(fd_.get()); }
 //     standin::Address GetHost() const override { return {}; }
 //     standin::Address GetPeer() const override { return {}; }
 //    protected:
 //     absl::StatusOr<size_t> WriteSomeData(
 //         absl::Span<const struct iovec> chunks) override {
-//       return WritevNonBlocking(fd_, chunks);
+//       return WritevNonBlocking(fd_.get(), chunks);
 //     }
-//     void CloseDescriptor() override {
-//       if (fd_ >= 0) ::close(fd_);
-//       fd_ = -1;
-//     }
+//     void CloseDescriptor() override { fd_.reset(); }
 //    private:
-//     int fd_;
+//     standin::UniqueFd fd_;
 //   };
 //
 // The subclass hooks (all optional except fileno(), and DoRead() for a

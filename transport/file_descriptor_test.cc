@@ -26,6 +26,7 @@ namespace standin {
 namespace {
 
 using ::standin::testutil::AccumulatingProtocol;
+using ::standin::testutil::HalfCloseableAccumulatingProtocol;
 using ::standin::testutil::MemoryReactor;
 using ::testing::ElementsAre;
 
@@ -561,9 +562,9 @@ TEST_F(FileDescriptorTest, WriteThroughErrorIsReportedFromTheNextTurn) {
   EXPECT_EQ(protocol_.connection_lost_calls(), 1);
 }
 
-// --- Eager writes and the producer contract (issue 9, defect 1) ------------
+// --- Eager writes and the producer contract --------------------------------
 
-// Defect 1: a write that goes straight to the OS (write-through) left the
+// A write that goes straight to the OS (write-through) once left the
 // buffer empty, so DoWrite() never ran and a pull producer was never
 // resumed again. Twisted resumes it after every drain, however the data
 // left.
@@ -587,7 +588,7 @@ TEST_F(FileDescriptorTest, PullProducerResumedAfterAWriteThatSkippedTheBuffer) {
   EXPECT_EQ(file_.written, chunk + chunk + chunk);
 }
 
-// Defect 1's other face: with the pull producer never resumed it never
+// The same bug's other face: with the pull producer never resumed it never
 // unregistered, so LoseConnection() never completed.
 TEST_F(FileDescriptorTest,
        LoseConnectionCompletesAfterWritesThatSkipTheBuffer) {
@@ -624,7 +625,7 @@ TEST_F(FileDescriptorTest, PullProducerThatWritesNothingIsNotResumedAgain) {
   EXPECT_THAT(producer.calls, ElementsAre("resume", "resume"));
 }
 
-// Issue 13: a write that would take the buffer past buffer_size() flushes
+// A write that would take the buffer past buffer_size() flushes
 // at once, so a steady stream needs no loop turn per buffer.
 TEST_F(FileDescriptorTest, EagerWritesFlushWhenAWriteCrossesTheBufferSize) {
   file_.EnableEagerWrites();
@@ -695,7 +696,7 @@ class CountingReactor : public MemoryReactor {
   int remove_writer_calls = 0;
 };
 
-// Issue 13: the producer is resumed before we stop writing, so one that
+// The producer is resumed before we stop writing, so one that
 // refills the buffer keeps us registered: no epoll_ctl pair per refill.
 TEST(FileDescriptorResumeTest, ResumeFirstCostsNoRegistrationPerRefill) {
   CountingReactor reactor;
@@ -720,40 +721,13 @@ TEST(FileDescriptorResumeTest, ResumeFirstCostsNoRegistrationPerRefill) {
 
 // --- Half-close -----------------------------------------------------------
 
-// Records what a half-closeable protocol hears, in order.
-class HalfCloseRecorder : public HalfCloseableProtocol {
- public:
-  void ConnectionMade() override {
-    events.push_back("made");
-    if (on_made) on_made();
-  }
-  void DataReceived(std::string_view data) override { this->data += data; }
-  void ReadConnectionLost() override {
-    events.push_back("read-lost");
-    if (on_read_lost) on_read_lost();
-  }
-  void WriteConnectionLost() override {
-    events.push_back("write-lost");
-    if (on_write_lost) on_write_lost();
-  }
-  void ConnectionLost(const absl::Status& reason) override {
-    events.push_back("lost");
-    this->reason = reason;
-    if (on_lost) on_lost();
-  }
-  std::vector<std::string> events;
-  std::string data;
-  absl::Status reason;
-  std::function<void()> on_made, on_read_lost, on_write_lost, on_lost;
-};
-
 class FileDescriptorHalfCloseTest : public ::testing::Test {
  protected:
   FileDescriptorHalfCloseTest() : file_(&reactor_, &protocol_) {
     file_.Connect();
   }
   MemoryReactor reactor_;
-  HalfCloseRecorder protocol_;
+  HalfCloseableAccumulatingProtocol protocol_;
   MemoryFile file_;
 };
 
@@ -763,8 +737,8 @@ TEST_F(FileDescriptorHalfCloseTest,
   file_.reads.push_back(std::string());  // EOF.
   reactor_.RunReaders();
   reactor_.RunReaders();
-  EXPECT_EQ(protocol_.data, "request");
-  EXPECT_THAT(protocol_.events, ElementsAre("made", "read-lost"));
+  EXPECT_EQ(protocol_.data(), "request");
+  EXPECT_THAT(protocol_.events(), ElementsAre("made", "read-lost"));
   EXPECT_TRUE(file_.read_disconnected());
   EXPECT_FALSE(reactor_.HasReader(&file_));
   file_.ResumeProducing();  // The peer is done: reading stays off.
@@ -792,7 +766,7 @@ TEST_F(FileDescriptorHalfCloseTest, LoseWriteConnectionTellsTheProtocol) {
   reactor_.RunWriters();
   EXPECT_EQ(file_.written, "last words");
   EXPECT_EQ(file_.close_write_calls, 1);
-  EXPECT_THAT(protocol_.events, ElementsAre("made", "write-lost"));
+  EXPECT_THAT(protocol_.events(), ElementsAre("made", "write-lost"));
   file_.Write("dropped");  // After: dropped silently.
   EXPECT_EQ(file_.buffered_bytes(), 0u);
   EXPECT_TRUE(reactor_.HasReader(&file_));
@@ -804,36 +778,36 @@ TEST_F(FileDescriptorHalfCloseTest, BothDirectionsClosedEndTheConnectionOnce) {
   file_.reads.push_back(std::string());
   absl::Status status = reactor_.FireRead(&file_);
   EXPECT_TRUE(IsConnectionDone(status)) << status;
-  EXPECT_THAT(protocol_.events,
+  EXPECT_THAT(protocol_.events(),
               ElementsAre("made", "write-lost", "read-lost", "lost"));
-  EXPECT_TRUE(IsConnectionDone(protocol_.reason));
+  EXPECT_TRUE(IsConnectionDone(protocol_.closed_reason()));
   EXPECT_EQ(file_.close_descriptor_calls, 1);
 }
 
 TEST_F(FileDescriptorHalfCloseTest, ReadSideFirstThenWriteSideEndsItOnce) {
-  protocol_.on_read_lost = [&] {
+  protocol_.set_on_read_connection_lost([&] {
     file_.Write("bye");
     file_.LoseWriteConnection();
-  };
+  });
   file_.reads.push_back(std::string());
   reactor_.RunReaders();
-  EXPECT_THAT(protocol_.events, ElementsAre("made", "read-lost"));
+  EXPECT_THAT(protocol_.events(), ElementsAre("made", "read-lost"));
   absl::Status status = reactor_.FireWrite(&file_);
   EXPECT_TRUE(IsConnectionDone(status)) << status;
   EXPECT_EQ(file_.written, "bye");
-  EXPECT_THAT(protocol_.events,
+  EXPECT_THAT(protocol_.events(),
               ElementsAre("made", "read-lost", "write-lost", "lost"));
 }
 
 // Twisted: test_doubleHalfClose (LoseConnection() from inside
 // WriteConnectionLost(), after the peer's EOF).
 TEST_F(FileDescriptorHalfCloseTest, LoseConnectionInsideWriteConnectionLost) {
-  protocol_.on_read_lost = [&] { file_.LoseWriteConnection(); };
-  protocol_.on_write_lost = [&] { file_.LoseConnection(); };
+  protocol_.set_on_read_connection_lost([&] { file_.LoseWriteConnection(); });
+  protocol_.set_on_write_connection_lost([&] { file_.LoseConnection(); });
   file_.reads.push_back(std::string());
   reactor_.RunReaders();
   EXPECT_TRUE(reactor_.FireWrite(&file_).ok());
-  EXPECT_THAT(protocol_.events,
+  EXPECT_THAT(protocol_.events(),
               ElementsAre("made", "read-lost", "write-lost", "lost"));
   EXPECT_TRUE(file_.disconnected());
 }
@@ -845,17 +819,17 @@ TEST_F(FileDescriptorHalfCloseTest, LoseConnectionInsideWriteConnectionLost) {
 TEST(FileDescriptorHalfCloseLifetimeTest,
      DestroyedFromInsideReadConnectionLost) {
   MemoryReactor reactor;
-  HalfCloseRecorder protocol;
+  HalfCloseableAccumulatingProtocol protocol;
   auto file = std::make_unique<MemoryFile>(&reactor, &protocol);
   file->Connect();
   file->LoseWriteConnection();
   reactor.RunWriters();
-  protocol.on_read_lost = [&] { file->LoseConnection(); };
-  protocol.on_lost = [&] { file.reset(); };
+  protocol.set_on_read_connection_lost([&] { file->LoseConnection(); });
+  protocol.set_on_connection_lost([&](const absl::Status&) { file.reset(); });
   file->reads.push_back(std::string());
   EXPECT_TRUE(reactor.FireRead(file.get()).ok());
   EXPECT_EQ(file, nullptr);
-  EXPECT_THAT(protocol.events,
+  EXPECT_THAT(protocol.events(),
               ElementsAre("made", "write-lost", "read-lost", "lost"));
   EXPECT_TRUE(reactor.GetReaders().empty());
 }
@@ -863,19 +837,19 @@ TEST(FileDescriptorHalfCloseLifetimeTest,
 TEST(FileDescriptorHalfCloseLifetimeTest,
      DestroyedFromInsideWriteConnectionLost) {
   MemoryReactor reactor;
-  HalfCloseRecorder protocol;
+  HalfCloseableAccumulatingProtocol protocol;
   auto file = std::make_unique<MemoryFile>(&reactor, &protocol);
   file->Connect();
-  protocol.on_write_lost = [&] { file->LoseConnection(); };
-  protocol.on_lost = [&] { file.reset(); };
+  protocol.set_on_write_connection_lost([&] { file->LoseConnection(); });
+  protocol.set_on_connection_lost([&](const absl::Status&) { file.reset(); });
   file->LoseWriteConnection();
   EXPECT_TRUE(reactor.FireWrite(file.get()).ok());
   EXPECT_EQ(file, nullptr);
-  EXPECT_THAT(protocol.events, ElementsAre("made", "write-lost", "lost"));
+  EXPECT_THAT(protocol.events(), ElementsAre("made", "write-lost", "lost"));
   EXPECT_TRUE(reactor.GetWriters().empty());
 }
 
-// Defect 2: a protocol that pauses its transport in ConnectionMade() gets no
+// A protocol that pauses its transport in ConnectionMade() gets no
 // data until it resumes (Twisted starts reading before connecting the
 // protocol; we used to start after, undoing the pause).
 TEST(FileDescriptorPauseTest, PauseInConnectionMadeHolds) {

@@ -25,7 +25,6 @@
 #include <cstddef>
 #include <string_view>
 
-#include "absl/base/attributes.h"
 #include "absl/status/status.h"
 #include "absl/types/span.h"
 #include "standin/transport/address.h"
@@ -53,8 +52,7 @@ class Consumer {
   // is paused/resumed by the consumer; a pull producer writes one chunk each
   // time ResumeProducing() is called. FailedPrecondition "Cannot register two
   // producers" if one is registered already.
-  ABSL_MUST_USE_RESULT virtual absl::Status RegisterProducer(
-      Producer* producer, bool streaming) = 0;
+  virtual absl::Status RegisterProducer(Producer* producer, bool streaming) = 0;
   // Forgets the registered producer.
   virtual void UnregisterProducer() = 0;
   virtual void Write(std::string_view data) = 0;

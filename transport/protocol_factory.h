@@ -7,9 +7,8 @@
 //
 // Example:
 //
-//   standin::ProtocolFactory factory =
-//       [](const standin::Address& peer) -> std::unique_ptr<standin::Protocol>
-//       {
+//   standin::ProtocolFactory factory = [](const standin::Address& peer)
+//       -> std::unique_ptr<standin::Protocol> {
 //     if (IsBlocked(peer)) return nullptr;  // Refused.
 //     return std::make_unique<Echo>();
 //   };

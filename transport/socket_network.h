@@ -29,20 +29,23 @@ class SocketNetwork : public StreamNetwork {
  public:
   // `reactor` must outlive everything this opens.
   explicit SocketNetwork(Reactor* reactor) : reactor_(reactor) {}
+  using StreamNetwork::ConnectTcp;  // And the shorter forms.
+  using StreamNetwork::ConnectUnix;
+  using StreamNetwork::ListenTcp;
+  using StreamNetwork::ListenUnix;
   // A StreamListener.
   absl::StatusOr<std::unique_ptr<ListeningPort>> ListenTcp(
-      uint16_t port, ProtocolFactory factory,
-      const std::string& host = "127.0.0.1", int backlog = 50) override;
+      uint16_t port, ProtocolFactory factory, const std::string& host,
+      int backlog) override;
   absl::StatusOr<std::unique_ptr<ListeningPort>> ListenUnix(
-      const std::string& path, ProtocolFactory factory,
-      int backlog = 50) override;
+      const std::string& path, ProtocolFactory factory, int backlog) override;
   // A StreamConnection.
   absl::StatusOr<std::unique_ptr<Transport>> ConnectTcp(
       const std::string& host, uint16_t port, Protocol* protocol,
-      ConnectFailed on_failed = nullptr) override;
+      ConnectFailed on_failed) override;
   absl::StatusOr<std::unique_ptr<Transport>> ConnectUnix(
       const std::string& path, Protocol* protocol,
-      ConnectFailed on_failed = nullptr) override;
+      ConnectFailed on_failed) override;
 
  private:
   Reactor* reactor_;

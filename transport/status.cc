@@ -7,7 +7,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
-#include "standin/transport/internal/absl_view.h"
+#include "standin/transport/absl_string_view.h"
 
 namespace standin {
 namespace {
@@ -18,13 +18,13 @@ constexpr char kErrnoUrl[] = "type.standin.dev/errno";
 constexpr char kEndingUrl[] = "type.standin.dev/connection-ending";
 
 absl::Status WithEnding(absl::Status status, std::string_view ending) {
-  status.SetPayload(kEndingUrl, absl::Cord(internal::AbslView(ending)));
+  status.SetPayload(kEndingUrl, absl::Cord(AbslView(ending)));
   return status;
 }
 
 bool HasEnding(const absl::Status& status, std::string_view ending) {
   auto payload = status.GetPayload(kEndingUrl);
-  return payload.has_value() && *payload == internal::AbslView(ending);
+  return payload.has_value() && *payload == AbslView(ending);
 }
 
 }  // namespace
@@ -32,10 +32,9 @@ bool HasEnding(const absl::Status& status, std::string_view ending) {
 absl::Status ErrnoStatus(int err, std::string_view context) {
   if (err == 0) return absl::OkStatus();
   const char* name = strerrorname_np(err);
-  absl::Status status(
-      absl::ErrnoToStatusCode(err),
-      absl::StrCat(internal::AbslView(context), ": ", strerror(err), " [",
-                   name != nullptr ? name : "E?", "]"));
+  absl::Status status(absl::ErrnoToStatusCode(err),
+                      absl::StrCat(AbslView(context), ": ", strerror(err), " [",
+                                   name != nullptr ? name : "E?", "]"));
   status.SetPayload(kErrnoUrl, absl::Cord(std::to_string(err)));
   return status;
 }
@@ -55,9 +54,8 @@ absl::Status ConnectionDone() {
 }
 
 absl::Status ConnectionLost(std::string_view why, int err) {
-  absl::Status status = err != 0
-                            ? ErrnoStatus(err, why)
-                            : absl::UnavailableError(internal::AbslView(why));
+  absl::Status status =
+      err != 0 ? ErrnoStatus(err, why) : absl::UnavailableError(AbslView(why));
   return WithEnding(std::move(status), "lost");
 }
 

@@ -5,6 +5,12 @@
 // cannot tell them apart), and connection-lost reasons are ordinary non-OK
 // statuses that say how the connection ended.
 //
+// Must-use: the types carry it, functions are not annotated. Abseil declares
+// absl::Status and absl::StatusOr [[nodiscard]], so ignoring a returned one
+// is a warning (an error here, with -Werror) whatever the function says;
+// standin adds no ABSL_MUST_USE_RESULT to functions returning them. To drop
+// one on purpose, say so: `status.IgnoreError();` or a `(void)` cast.
+//
 // Example:
 //
 //   ssize_t n = ::write(fd, data, size);

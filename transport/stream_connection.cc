@@ -34,8 +34,11 @@ absl::Status MakeNonBlocking(int fd) {
 
 }  // namespace
 
-StreamConnection::StreamConnection(int fd, Reactor* reactor, Protocol* protocol)
-    : FileDescriptor(reactor, protocol), fd_(fd), is_socket_(IsSocket(fd)) {
+StreamConnection::StreamConnection(UniqueFd fd, Reactor* reactor,
+                                   Protocol* protocol)
+    : FileDescriptor(reactor, protocol),
+      fd_(std::move(fd)),
+      is_socket_(IsSocket(fd_.get())) {
   set_eager_writes(true);
 }
 
@@ -46,39 +49,34 @@ StreamConnection::~StreamConnection() {
 
 absl::StatusOr<std::unique_ptr<StreamConnection>> StreamConnection::Adopt(
     int fd, Reactor* reactor, Protocol* protocol) {
-  if (fd < 0) {
+  UniqueFd owned(fd);  // Closed on every error below.
+  if (!owned.valid()) {
     return absl::InvalidArgumentError(
         absl::StrCat("cannot adopt fd ", fd, ": not a descriptor"));
   }
-  if (absl::Status status = MakeNonBlocking(fd); !status.ok()) {
-    ::close(fd);
-    return status;
-  }
+  if (absl::Status status = MakeNonBlocking(fd); !status.ok()) return status;
   std::unique_ptr<StreamConnection> connection(
-      new StreamConnection(fd, reactor, protocol));
+      new StreamConnection(std::move(owned), reactor, protocol));
   connection->Established();
   return connection;
 }
 
 absl::StatusOr<std::unique_ptr<StreamConnection>> StreamConnection::AdoptPipes(
     int read_fd, int write_fd, Reactor* reactor, Protocol* protocol) {
-  if (read_fd < 0 || write_fd < 0 || read_fd == write_fd) {
-    if (read_fd >= 0) ::close(read_fd);
-    if (write_fd >= 0 && write_fd != read_fd) ::close(write_fd);
+  // Both are closed on every error below; one fd passed as both, once.
+  UniqueFd read_end(read_fd);
+  UniqueFd write_end(write_fd != read_fd ? write_fd : -1);
+  if (!read_end.valid() || !write_end.valid()) {
     return absl::InvalidArgumentError(
         absl::StrCat("cannot adopt pipes (read fd ", read_fd, ", write fd ",
                      write_fd, "): need two distinct descriptors"));
   }
   for (int fd : {read_fd, write_fd}) {
-    if (absl::Status status = MakeNonBlocking(fd); !status.ok()) {
-      ::close(read_fd);
-      ::close(write_fd);
-      return status;
-    }
+    if (absl::Status status = MakeNonBlocking(fd); !status.ok()) return status;
   }
   std::unique_ptr<StreamConnection> connection(
-      new StreamConnection(read_fd, reactor, protocol));
-  connection->write_fd_ = write_fd;
+      new StreamConnection(std::move(read_end), reactor, protocol));
+  connection->write_fd_ = std::move(write_end);
   connection->write_end_ = std::make_unique<WriteEnd>(connection.get());
   connection->set_write_selectable(connection->write_end_.get());
   connection->Established();
@@ -88,8 +86,8 @@ absl::StatusOr<std::unique_ptr<StreamConnection>> StreamConnection::AdoptPipes(
 void StreamConnection::Established() {
   made_ = true;
   if (is_socket_) {
-    host_ = SocketAddress(fd_, /*peer=*/false);
-    peer_ = SocketAddress(fd_, /*peer=*/true);
+    host_ = SocketAddress(fd_.get(), /*peer=*/false);
+    peer_ = SocketAddress(fd_.get(), /*peer=*/true);
   }
   StartConnected(/*start_reading=*/true);
 }
@@ -98,12 +96,14 @@ absl::StatusOr<std::unique_ptr<StreamConnection>> StreamConnection::Connect(
     Reactor* reactor, int family, const void* addr, size_t addr_len,
     const std::string& description, Protocol* protocol,
     ConnectFailed on_failed) {
-  int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
+  UniqueFd socket(
+      ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!socket.valid()) {
     return ErrnoStatus(errno, absl::StrCat("socket for ", description));
   }
+  const int fd = socket.get();
   std::unique_ptr<StreamConnection> connection(
-      new StreamConnection(fd, reactor, protocol));
+      new StreamConnection(std::move(socket), reactor, protocol));
   connection->description_ = description;
   connection->on_failed_ = std::move(on_failed);
   int rc;
@@ -117,8 +117,8 @@ absl::StatusOr<std::unique_ptr<StreamConnection>> StreamConnection::Connect(
     connection->BeginConnecting();
     connection->StartWriting();  // Writable = the connect finished.
   } else {
-    // The destructor closes fd; on_failed is not called for an error
-    // returned here.
+    // The connection's destructor closes the socket; on_failed is not
+    // called for an error returned here.
     return ErrnoStatus(errno, absl::StrCat("connect to ", description));
   }
   return connection;
@@ -144,15 +144,16 @@ absl::StatusOr<std::unique_ptr<StreamConnection>> StreamConnection::ConnectUnix(
 }
 
 absl::Status StreamConnection::DoRead() {
-  if (fd_ < 0) return absl::OkStatus();
-  return ReadChunk(fd_);
+  if (!fd_.valid()) return absl::OkStatus();
+  return ReadChunk(fd_.get());
 }
 
 absl::Status StreamConnection::DoWrite() {
   if (connecting()) {
     int err = 0;
     socklen_t len = sizeof(err);
-    if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+    if (::getsockopt(fd_.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+      err = errno;
     if (err != 0) {
       return standin::ConnectionLost(absl::StrCat("connect to ", description_),
                                      err);
@@ -164,9 +165,9 @@ absl::Status StreamConnection::DoWrite() {
 
 absl::StatusOr<size_t> StreamConnection::WriteSomeData(
     absl::Span<const struct iovec> chunks) {
-  if (write_end_ != nullptr) return WritevNonBlocking(write_fd_, chunks);
-  return is_socket_ ? SendmsgNoSignal(fd_, chunks)
-                    : WritevNonBlocking(fd_, chunks);
+  if (write_end_ != nullptr) return WritevNonBlocking(write_fd_.get(), chunks);
+  return is_socket_ ? SendmsgNoSignal(fd_.get(), chunks)
+                    : WritevNonBlocking(fd_.get(), chunks);
 }
 
 void StreamConnection::LoseWriteConnection() {
@@ -177,28 +178,25 @@ absl::Status StreamConnection::CloseWriteConnection() {
   if (write_end_ != nullptr) {
     // A pipe pair half-closes by closing its write end (DoWrite() has
     // unregistered it from the reactor already).
-    if (write_fd_ >= 0) ::close(write_fd_);
-    write_fd_ = -1;
+    write_fd_.reset();
     return absl::OkStatus();
   }
   if (!is_socket_) return ConnectionDone();
   // A peer that is gone makes this fail (ENOTCONN); Twisted ignores it,
   // and so do we: the next read or write reports the real reason.
-  (void)::shutdown(fd_, SHUT_WR);
+  (void)::shutdown(fd_.get(), SHUT_WR);
   return absl::OkStatus();
 }
 
 void StreamConnection::CloseDescriptor() {
-  if (fd_ >= 0 && is_socket_ && aborting()) {
+  if (fd_.valid() && is_socket_ && aborting()) {
     // Abort resets a TCP connection instead of closing it in order (as
     // Twisted does): SO_LINGER {on, 0 s} makes close() send RST.
     struct linger linger = {1, 0};
-    ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &linger, sizeof(linger));
+    ::setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &linger, sizeof(linger));
   }
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
-  if (write_fd_ >= 0) ::close(write_fd_);
-  write_fd_ = -1;
+  fd_.reset();
+  write_fd_.reset();
 }
 
 void StreamConnection::HandleConnectionLost(const absl::Status& reason) {

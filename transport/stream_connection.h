@@ -47,6 +47,7 @@
 #include "standin/transport/interfaces.h"
 #include "standin/transport/reactor.h"
 #include "standin/transport/stream_network.h"
+#include "standin/transport/unique_fd.h"
 
 namespace standin {
 
@@ -91,7 +92,7 @@ class StreamConnection : public FileDescriptor, public HalfCloseableTransport {
   // ConnectionLost().
   ~StreamConnection() override;
 
-  int fileno() const override { return fd_; }
+  int fileno() const override { return fd_.get(); }
   // One read (up to kReadChunkSize bytes) into the protocol; EOF is
   // ReadConnectionLost() (see above).
   absl::Status DoRead() override;
@@ -121,7 +122,7 @@ class StreamConnection : public FileDescriptor, public HalfCloseableTransport {
 
  private:
   friend class StreamListener;
-  StreamConnection(int fd, Reactor* reactor, Protocol* protocol);
+  StreamConnection(UniqueFd fd, Reactor* reactor, Protocol* protocol);
   // Records addresses and connects the protocol.
   void Established();
   static absl::StatusOr<std::unique_ptr<StreamConnection>> Connect(
@@ -133,7 +134,7 @@ class StreamConnection : public FileDescriptor, public HalfCloseableTransport {
   class WriteEnd : public Selectable {
    public:
     explicit WriteEnd(StreamConnection* owner) : owner_(owner) {}
-    int fileno() const override { return owner_->write_fd_; }
+    int fileno() const override { return owner_->write_fd_.get(); }
     absl::Status DoWrite() override { return owner_->DoWrite(); }
     void ConnectionLost(const absl::Status& reason) override {
       owner_->ConnectionLost(reason);
@@ -143,8 +144,8 @@ class StreamConnection : public FileDescriptor, public HalfCloseableTransport {
     StreamConnection* owner_;
   };
 
-  int fd_;
-  int write_fd_ = -1;  // A pipe pair's write end; -1: write to fd_.
+  UniqueFd fd_;
+  UniqueFd write_fd_;  // A pipe pair's write end; none: write to fd_.
   std::unique_ptr<WriteEnd> write_end_;
   bool is_socket_ = false;
   bool made_ = false;        // The protocol was connected.

@@ -16,7 +16,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -36,6 +35,7 @@ namespace standin {
 namespace {
 
 using ::standin::testutil::AccumulatingProtocol;
+using ::standin::testutil::HalfCloseableAccumulatingProtocol;
 using ::testing::ElementsAre;
 
 // Counts this process's open descriptors.
@@ -754,7 +754,7 @@ bool IsReader(Reactor& reactor, Transport* transport) {
                    dynamic_cast<Selectable*>(transport)) != readers.end();
 }
 
-// --- Defect 2: PauseProducing() from ConnectionMade() holds -----------------
+// --- PauseProducing() from ConnectionMade() holds --------------------------
 //
 // Twisted: test_pauseProducingInConnectionMade (twisted/test/test_tcp.py).
 // We used to start reading after MakeConnection(), undoing the pause; now
@@ -826,7 +826,7 @@ TEST_F(StreamConnectionTest, PauseInConnectionMadeHoldsForDataAlreadyThere) {
   ASSERT_TRUE(RunUntil([&] { return protocol_.data() == "early"; }));
 }
 
-// --- Defect 1: a pull producer is resumed after every drain -----------------
+// --- A pull producer is resumed after every drain --------------------------
 //
 // Twisted: connectionmixins.py's producer tests and abstract.doWrite (resume
 // on each drain). A write over 8 KiB on an empty buffer goes straight to the
@@ -924,46 +924,10 @@ INSTANTIATE_TEST_SUITE_P(Chunks, PullProducerTest,
 // once both directions are closed the connection ends by itself and
 // ConnectionLost() follows (Twisted leaves that to the protocol).
 
-// Records what a half-closeable protocol hears, in order (Twisted's
-// MyHCProtocol).
-class HalfCloseRecorder : public HalfCloseableProtocol {
- public:
-  void ConnectionMade() override {
-    events.push_back("made");
-    if (on_made) on_made();
-  }
-  void DataReceived(std::string_view data) override { this->data += data; }
-  void ReadConnectionLost() override {
-    events.push_back("read-lost");
-    if (on_read_lost) on_read_lost();
-  }
-  void WriteConnectionLost() override {
-    events.push_back("write-lost");
-    if (on_write_lost) on_write_lost();
-  }
-  void ConnectionLost(const absl::Status& reason) override {
-    events.push_back("lost");
-    this->reason = reason;
-    ++lost_calls;
-  }
-  bool read_lost() const { return Saw("read-lost"); }
-  bool write_lost() const { return Saw("write-lost"); }
-  bool closed() const { return lost_calls > 0; }
-  HalfCloseableTransport* half() const {
-    return dynamic_cast<HalfCloseableTransport*>(transport());
-  }
-
-  std::vector<std::string> events;
-  std::string data;
-  absl::Status reason;
-  int lost_calls = 0;
-  std::function<void()> on_made, on_read_lost, on_write_lost;
-
- private:
-  bool Saw(std::string_view event) const {
-    return std::find(events.begin(), events.end(), event) != events.end();
-  }
-};
+// The half-closeable transport under the protocol's feet.
+HalfCloseableTransport* Half(const Protocol& protocol) {
+  return dynamic_cast<HalfCloseableTransport*>(protocol.transport());
+}
 
 class HalfCloseTest : public ::testing::TestWithParam<Kind> {
  protected:
@@ -972,22 +936,22 @@ class HalfCloseTest : public ::testing::TestWithParam<Kind> {
   }
   bool RunUntil(absl::FunctionRef<bool()> done) { return pair_.RunUntil(done); }
 
-  HalfCloseRecorder client_;
-  HalfCloseRecorder server_;
+  HalfCloseableAccumulatingProtocol client_;
+  HalfCloseableAccumulatingProtocol server_;
   ConnectedPair pair_;
 };
 
 TEST_P(HalfCloseTest, EveryStreamConnectionIsAHalfCloseableTransport) {
   Connect(&client_, &server_);
-  EXPECT_NE(client_.half(), nullptr);
-  EXPECT_NE(server_.half(), nullptr);
+  EXPECT_NE(Half(client_), nullptr);
+  EXPECT_NE(Half(server_), nullptr);
 }
 
 // Twisted: HalfCloseTests.testCloseWriteCloser.
 TEST_P(HalfCloseTest, CloseWriteCloser) {
   Connect(&client_, &server_);
   client_.transport()->Write("hello");
-  client_.half()->LoseWriteConnection();
+  Half(client_)->LoseWriteConnection();
   ASSERT_TRUE(RunUntil([&] { return client_.write_lost(); }));
   EXPECT_FALSE(client_.closed());
   EXPECT_FALSE(client_.read_lost());
@@ -999,26 +963,29 @@ TEST_P(HalfCloseTest, CloseWriteCloser) {
       dynamic_cast<StreamConnection&>(*client_.transport()).buffered_bytes(),
       0u);
   pair_.Settle();
-  EXPECT_EQ(server_.data, "hello");
+  EXPECT_EQ(server_.data(), "hello");
   EXPECT_FALSE(server_.closed());
-  EXPECT_THAT(client_.events, ElementsAre("made", "write-lost"));
-  EXPECT_THAT(server_.events, ElementsAre("made", "read-lost"));
+  EXPECT_THAT(client_.events(), ElementsAre("made", "write-lost"));
+  EXPECT_THAT(server_.events(), ElementsAre("made", "read-lost"));
   // Twisted's tearDown: each side closes explicitly, each hears it once.
   client_.transport()->LoseConnection();
-  EXPECT_EQ(client_.lost_calls, 1);  // The write side was closed: at once.
+  EXPECT_EQ(client_.connection_lost_calls(),
+            1);  // The write side was closed: at once.
   server_.transport()->LoseConnection();
   ASSERT_TRUE(RunUntil([&] { return server_.closed(); }));
   pair_.Settle();
-  EXPECT_EQ(client_.lost_calls, 1);
-  EXPECT_EQ(server_.lost_calls, 1);
-  EXPECT_TRUE(IsConnectionDone(client_.reason)) << client_.reason;
-  EXPECT_TRUE(IsConnectionDone(server_.reason)) << server_.reason;
+  EXPECT_EQ(client_.connection_lost_calls(), 1);
+  EXPECT_EQ(server_.connection_lost_calls(), 1);
+  EXPECT_TRUE(IsConnectionDone(client_.closed_reason()))
+      << client_.closed_reason();
+  EXPECT_TRUE(IsConnectionDone(server_.closed_reason()))
+      << server_.closed_reason();
 }
 
 // Twisted: HalfCloseTests.testWriteCloseNotification.
 TEST_P(HalfCloseTest, WriteCloseNotification) {
   Connect(&client_, &server_);
-  server_.half()->LoseWriteConnection();
+  Half(server_)->LoseWriteConnection();
   ASSERT_TRUE(
       RunUntil([&] { return server_.write_lost() && client_.read_lost(); }));
   EXPECT_FALSE(server_.read_lost());
@@ -1027,17 +994,17 @@ TEST_P(HalfCloseTest, WriteCloseNotification) {
   EXPECT_FALSE(client_.closed());
 }
 
-// Issue 9: writing after the read side closed still arrives.
+// Writing after the read side closed still arrives.
 TEST_P(HalfCloseTest, WritingAfterThePeersEofStillArrives) {
   Connect(&client_, &server_);
-  server_.on_read_lost = [&] {
+  server_.set_on_read_connection_lost([&] {
     server_.transport()->Write("still ");
     server_.transport()->Write("here");
-  };
+  });
   client_.transport()->Write("request");
-  client_.half()->LoseWriteConnection();
-  ASSERT_TRUE(RunUntil([&] { return client_.data == "still here"; }));
-  EXPECT_EQ(server_.data, "request");
+  Half(client_)->LoseWriteConnection();
+  ASSERT_TRUE(RunUntil([&] { return client_.data() == "still here"; }));
+  EXPECT_EQ(server_.data(), "request");
   EXPECT_FALSE(client_.closed());
   EXPECT_FALSE(server_.closed());
   // The peer is done: resuming does not start reading again.
@@ -1049,38 +1016,43 @@ TEST_P(HalfCloseTest, WritingAfterThePeersEofStillArrives) {
 // on each side, after both half-close notifications.
 TEST_P(HalfCloseTest, BothDirectionsClosedEndTheConnectionOnce) {
   Connect(&client_, &server_);
-  server_.on_read_lost = [&] {
+  server_.set_on_read_connection_lost([&] {
     server_.transport()->Write("answer");
-    server_.half()->LoseWriteConnection();
-  };
+    Half(server_)->LoseWriteConnection();
+  });
   client_.transport()->Write("question");
-  client_.half()->LoseWriteConnection();
+  Half(client_)->LoseWriteConnection();
   ASSERT_TRUE(RunUntil([&] { return client_.closed() && server_.closed(); }));
   pair_.Settle();
-  EXPECT_EQ(server_.data, "question");
-  EXPECT_EQ(client_.data, "answer");
-  EXPECT_THAT(client_.events,
+  EXPECT_EQ(server_.data(), "question");
+  EXPECT_EQ(client_.data(), "answer");
+  EXPECT_THAT(client_.events(),
               ElementsAre("made", "write-lost", "read-lost", "lost"));
-  EXPECT_THAT(server_.events,
+  EXPECT_THAT(server_.events(),
               ElementsAre("made", "read-lost", "write-lost", "lost"));
-  EXPECT_TRUE(IsConnectionDone(client_.reason)) << client_.reason;
-  EXPECT_TRUE(IsConnectionDone(server_.reason)) << server_.reason;
+  EXPECT_TRUE(IsConnectionDone(client_.closed_reason()))
+      << client_.closed_reason();
+  EXPECT_TRUE(IsConnectionDone(server_.closed_reason()))
+      << server_.closed_reason();
 }
 
 // Twisted: test_doubleHalfClose. The peer closes; we half-close in
 // ReadConnectionLost() and close in WriteConnectionLost().
 TEST_P(HalfCloseTest, DoubleHalfClose) {
-  server_.on_read_lost = [&] { server_.half()->LoseWriteConnection(); };
-  server_.on_write_lost = [&] { server_.transport()->LoseConnection(); };
+  server_.set_on_read_connection_lost(
+      [&] { Half(server_)->LoseWriteConnection(); });
+  server_.set_on_write_connection_lost(
+      [&] { server_.transport()->LoseConnection(); });
   AccumulatingProtocol client;
   client.set_on_connection_made([&] { client.transport()->LoseConnection(); });
   Connect(&client, &server_);
   ASSERT_TRUE(RunUntil([&] { return client.closed() && server_.closed(); }));
   pair_.Settle();
-  EXPECT_THAT(server_.events,
+  EXPECT_THAT(server_.events(),
               ElementsAre("made", "read-lost", "write-lost", "lost"));
   EXPECT_EQ(client.connection_lost_calls(), 1);
-  EXPECT_TRUE(IsConnectionDone(server_.reason)) << server_.reason;
+  EXPECT_TRUE(IsConnectionDone(server_.closed_reason()))
+      << server_.closed_reason();
 }
 
 // Twisted: HalfCloseNoNotificationAndShutdownExceptionTests.testNoNotification.
@@ -1120,36 +1092,34 @@ TEST_P(HalfCloseTest, LoseWriteConnectionAfterThePeerClosed) {
 // Twisted: HalfCloseBuggyApplicationTests.test_readNotificationRaises. A
 // ReadConnectionLost() that throws ends the connection completely, once.
 TEST_P(HalfCloseTest, ReadNotificationThatThrowsEndsTheConnection) {
-  server_.on_read_lost = [] {
-    throw std::runtime_error("ONO I AM BUGGY CODE");
-  };
+  server_.set_on_read_connection_lost(
+      [] { throw std::runtime_error("ONO I AM BUGGY CODE"); });
   Connect(&client_, &server_);
-  client_.half()->LoseWriteConnection();
+  Half(client_)->LoseWriteConnection();
   ASSERT_TRUE(RunUntil([&] { return server_.closed() && client_.closed(); }));
   pair_.Settle();
-  EXPECT_THAT(std::string(server_.reason.message()),
+  EXPECT_THAT(std::string(server_.closed_reason().message()),
               ::testing::HasSubstr("ONO I AM BUGGY CODE"));
-  EXPECT_EQ(server_.lost_calls, 1);
-  EXPECT_EQ(client_.lost_calls, 1);
+  EXPECT_EQ(server_.connection_lost_calls(), 1);
+  EXPECT_EQ(client_.connection_lost_calls(), 1);
 }
 
 // Twisted: HalfCloseBuggyApplicationTests.test_writeNotificationRaises.
 TEST_P(HalfCloseTest, WriteNotificationThatThrowsEndsTheConnection) {
-  client_.on_write_lost = [] {
-    throw std::runtime_error("ONO I AM BUGGY CODE");
-  };
+  client_.set_on_write_connection_lost(
+      [] { throw std::runtime_error("ONO I AM BUGGY CODE"); });
   Connect(&client_, &server_);
-  client_.half()->LoseWriteConnection();
+  Half(client_)->LoseWriteConnection();
   ASSERT_TRUE(RunUntil([&] { return client_.closed(); }));
-  EXPECT_THAT(std::string(client_.reason.message()),
+  EXPECT_THAT(std::string(client_.closed_reason().message()),
               ::testing::HasSubstr("ONO I AM BUGGY CODE"));
   // The server saw the EOF; its own side is still open until it closes.
   ASSERT_TRUE(RunUntil([&] { return server_.read_lost(); }));
   server_.transport()->LoseConnection();
   ASSERT_TRUE(RunUntil([&] { return server_.closed(); }));
   pair_.Settle();
-  EXPECT_EQ(client_.lost_calls, 1);
-  EXPECT_EQ(server_.lost_calls, 1);
+  EXPECT_EQ(client_.connection_lost_calls(), 1);
+  EXPECT_EQ(server_.connection_lost_calls(), 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryStream, HalfCloseTest,

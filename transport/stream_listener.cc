@@ -25,38 +25,40 @@ constexpr int kMaxAcceptsPerTurn = 64;
 // _reservedFD): when accept() fails for want of descriptors the pending
 // connection would keep the level-triggered listener readable forever (a
 // busy loop), so we free the reserve, accept the connection, close it (the
-// peer sees the end at once) and take the reserve back.
-int& ReserveFd() {
-  static int fd = -1;
-  return fd;
+// peer sees the end at once) and take the reserve back. Never destroyed:
+// it lives as long as the process.
+UniqueFd& ReserveFd() {
+  static UniqueFd* const fd = new UniqueFd;
+  return *fd;
 }
 
 void Reserve() {
-  if (ReserveFd() < 0) ReserveFd() = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (!ReserveFd().valid()) {
+    ReserveFd().reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  }
 }
 
 // Returns true if a pending connection was shed.
 bool ShedOneConnection(int listen_fd) {
-  if (ReserveFd() < 0) {
+  if (!ReserveFd().valid()) {
     std::fprintf(stderr,
                  "StreamListener: out of descriptors and no reserve; the "
                  "pending connection waits\n");
     return false;
   }
-  ::close(ReserveFd());
-  ReserveFd() = -1;
-  int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
-  if (fd >= 0) ::close(fd);
+  ReserveFd().reset();
+  const bool shed =
+      UniqueFd(::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC)).valid();
   Reserve();
-  return fd >= 0;
+  return shed;
 }
 
 }  // namespace
 
-StreamListener::StreamListener(int fd, Reactor* reactor,
+StreamListener::StreamListener(UniqueFd fd, Reactor* reactor,
                                ProtocolFactory factory, Address host,
                                std::string unlink_path)
-    : fd_(fd),
+    : fd_(std::move(fd)),
       reactor_(reactor),
       factory_(std::move(factory)),
       host_(std::move(host)),
@@ -72,30 +74,28 @@ absl::StatusOr<std::unique_ptr<StreamListener>> StreamListener::Listen(
     Reactor* reactor, int family, const void* addr, size_t addr_len,
     const std::string& description, ProtocolFactory factory, int backlog,
     std::string unlink_path) {
-  int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
+  UniqueFd fd(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) {
     return ErrnoStatus(errno, absl::StrCat("socket for ", description));
   }
   if (family != AF_UNIX) {
     int one = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   }
-  if (::bind(fd, static_cast<const sockaddr*>(addr),
+  if (::bind(fd.get(), static_cast<const sockaddr*>(addr),
              static_cast<socklen_t>(addr_len)) != 0) {
-    int err = errno;
-    ::close(fd);
-    return ErrnoStatus(err, absl::StrCat("cannot listen on ", description));
+    return ErrnoStatus(errno, absl::StrCat("cannot listen on ", description));
   }
-  if (::listen(fd, backlog) != 0) {
+  if (::listen(fd.get(), backlog) != 0) {
     int err = errno;
-    ::close(fd);
     if (!unlink_path.empty()) ::unlink(unlink_path.c_str());
     return ErrnoStatus(err, absl::StrCat("cannot listen on ", description));
   }
   Reserve();
-  std::unique_ptr<StreamListener> listener(new StreamListener(
-      fd, reactor, std::move(factory), SocketAddress(fd, /*peer=*/false),
-      std::move(unlink_path)));
+  Address host = SocketAddress(fd.get(), /*peer=*/false);
+  std::unique_ptr<StreamListener> listener(
+      new StreamListener(std::move(fd), reactor, std::move(factory),
+                         std::move(host), std::move(unlink_path)));
   reactor->AddReader(listener.get());
   return listener;
 }
@@ -120,10 +120,9 @@ absl::StatusOr<std::unique_ptr<StreamListener>> StreamListener::ListenUnix(
 }
 
 void StreamListener::StopListening() {
-  if (fd_ < 0) return;
+  if (!fd_.valid()) return;
   reactor_->RemoveReader(this);
-  ::close(fd_);
-  fd_ = -1;
+  fd_.reset();
   if (!unlink_path_.empty()) ::unlink(unlink_path_.c_str());
 }
 
@@ -134,9 +133,10 @@ void StreamListener::ConnectionLost(const absl::Status& reason) {
 }
 
 absl::Status StreamListener::DoRead() {
-  for (int i = 0; i < kMaxAcceptsPerTurn && fd_ >= 0; ++i) {
-    int fd = ::accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
+  for (int i = 0; i < kMaxAcceptsPerTurn && fd_.valid(); ++i) {
+    UniqueFd fd(
+        ::accept4(fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    if (!fd.valid()) {
       int err = errno;
       if (err == EAGAIN || err == EWOULDBLOCK) break;
       if (err == EINTR || err == ECONNABORTED || err == EPROTO) continue;
@@ -145,7 +145,7 @@ absl::Status StreamListener::DoRead() {
         // than leave it pending and spin on a readable listener. (accept()
         // says EMFILE before it looks at the queue, so this also ends the
         // loop once nothing is pending.)
-        if (ShedOneConnection(fd_)) {
+        if (ShedOneConnection(fd_.get())) {
           ++refused_;
           continue;
         }
@@ -160,15 +160,12 @@ absl::Status StreamListener::DoRead() {
       return ErrnoStatus(err, "accept");
     }
     std::unique_ptr<Protocol> protocol =
-        factory_(SocketAddress(fd, /*peer=*/true));
-    if (protocol == nullptr) {
-      ::close(fd);
-      continue;
-    }
+        factory_(SocketAddress(fd.get(), /*peer=*/true));
+    if (protocol == nullptr) continue;  // Refused: closes fd.
     auto it = entries_.insert(entries_.end(), Entry{});
     it->protocol = std::move(protocol);
     it->connection.reset(
-        new StreamConnection(fd, reactor_, it->protocol.get()));
+        new StreamConnection(std::move(fd), reactor_, it->protocol.get()));
     ++accepted_;
     ++live_;
     it->connection->on_lost_ = [this, it] {

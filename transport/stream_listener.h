@@ -37,6 +37,7 @@
 #include "standin/transport/reactor.h"
 #include "standin/transport/stream_connection.h"
 #include "standin/transport/timer_queue.h"
+#include "standin/transport/unique_fd.h"
 
 namespace standin {
 
@@ -63,7 +64,7 @@ class StreamListener : public Selectable, public ListeningPort {
   // connections stay up.
   void StopListening() override;
 
-  int fileno() const override { return fd_; }
+  int fileno() const override { return fd_.get(); }
   // Accepts every pending connection (up to a bound per turn). Out of
   // descriptors (EMFILE/ENFILE), a pending connection is accepted through a
   // descriptor held in reserve and closed at once (Twisted's _reservedFD),
@@ -87,14 +88,14 @@ class StreamListener : public Selectable, public ListeningPort {
     std::unique_ptr<Protocol> protocol;
     std::unique_ptr<StreamConnection> connection;
   };
-  StreamListener(int fd, Reactor* reactor, ProtocolFactory factory,
+  StreamListener(UniqueFd fd, Reactor* reactor, ProtocolFactory factory,
                  Address host, std::string unlink_path);
   static absl::StatusOr<std::unique_ptr<StreamListener>> Listen(
       Reactor* reactor, int family, const void* addr, size_t addr_len,
       const std::string& description, ProtocolFactory factory, int backlog,
       std::string unlink_path);
 
-  int fd_;
+  UniqueFd fd_;
   Reactor* reactor_;
   ProtocolFactory factory_;
   Address host_;

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
@@ -36,24 +37,52 @@ namespace standin {
 // is never connected, so it hears nothing.
 using ConnectFailed = absl::AnyInvocable<void(const absl::Status&)>;
 
+// The shorter overloads fill in the defaults (Twisted's: 127.0.0.1, a
+// backlog of 50, no failure callback). An implementation overrides the full
+// forms and says `using StreamNetwork::ListenTcp;` (and so on) to keep the
+// short ones callable on its own type.
 class StreamNetwork {
  public:
+  static constexpr char kDefaultHost[] = "127.0.0.1";
+  static constexpr int kDefaultBacklog = 50;
+
   virtual ~StreamNetwork() = default;
   // Listens on `host`:`port` (port 0 picks a free one; see GetHost()).
   virtual absl::StatusOr<std::unique_ptr<ListeningPort>> ListenTcp(
-      uint16_t port, ProtocolFactory factory,
-      const std::string& host = "127.0.0.1", int backlog = 50) = 0;
+      uint16_t port, ProtocolFactory factory, const std::string& host,
+      int backlog) = 0;
+  absl::StatusOr<std::unique_ptr<ListeningPort>> ListenTcp(
+      uint16_t port, ProtocolFactory factory, const std::string& host) {
+    return ListenTcp(port, std::move(factory), host, kDefaultBacklog);
+  }
+  absl::StatusOr<std::unique_ptr<ListeningPort>> ListenTcp(
+      uint16_t port, ProtocolFactory factory) {
+    return ListenTcp(port, std::move(factory), kDefaultHost, kDefaultBacklog);
+  }
   // Listens on a UNIX-domain path.
   virtual absl::StatusOr<std::unique_ptr<ListeningPort>> ListenUnix(
-      const std::string& path, ProtocolFactory factory, int backlog = 50) = 0;
+      const std::string& path, ProtocolFactory factory, int backlog) = 0;
+  absl::StatusOr<std::unique_ptr<ListeningPort>> ListenUnix(
+      const std::string& path, ProtocolFactory factory) {
+    return ListenUnix(path, std::move(factory), kDefaultBacklog);
+  }
   // The returned transport is the connection; `protocol` is connected to
-  // it once the connection is established.
+  // it once the connection is established, and `on_failed` (if set) hears
+  // a failure found after this returns.
   virtual absl::StatusOr<std::unique_ptr<Transport>> ConnectTcp(
       const std::string& host, uint16_t port, Protocol* protocol,
-      ConnectFailed on_failed = nullptr) = 0;
+      ConnectFailed on_failed) = 0;
+  absl::StatusOr<std::unique_ptr<Transport>> ConnectTcp(const std::string& host,
+                                                        uint16_t port,
+                                                        Protocol* protocol) {
+    return ConnectTcp(host, port, protocol, nullptr);
+  }
   virtual absl::StatusOr<std::unique_ptr<Transport>> ConnectUnix(
-      const std::string& path, Protocol* protocol,
-      ConnectFailed on_failed = nullptr) = 0;
+      const std::string& path, Protocol* protocol, ConnectFailed on_failed) = 0;
+  absl::StatusOr<std::unique_ptr<Transport>> ConnectUnix(
+      const std::string& path, Protocol* protocol) {
+    return ConnectUnix(path, protocol, nullptr);
+  }
 };
 
 }  // namespace standin

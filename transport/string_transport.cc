@@ -1,28 +1,23 @@
 #include "standin/transport/string_transport.h"
 
-#include <cstdio>
-#include <cstdlib>
 #include <utility>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "standin/transport/internal/absl_view.h"
+#include "standin/transport/absl_string_view.h"
+#include "standin/transport/misuse.h"
 #include "standin/transport/status.h"
 
 namespace standin {
 namespace {
 
-// Misuse of the double by the code under test: fail the test loudly, with a
-// message a death test (and a human) can match.
 [[noreturn]] void Die(const char* message) {
-  std::fprintf(stderr, "standin::StringTransport misuse: %s\n", message);
-  std::fflush(stderr);
-  std::abort();
+  DieOfMisuse("standin::StringTransport", message);
 }
 
 std::string Quoted(std::string_view bytes) {
-  return absl::StrCat("\"", absl::CHexEscape(internal::AbslView(bytes)), "\"");
+  return absl::StrCat("\"", absl::CHexEscape(AbslView(bytes)), "\"");
 }
 
 }  // namespace
@@ -83,46 +78,104 @@ StringTransport::StringTransport(Options options)
 void StringTransport::Clear() {
   // Release the memory too: a long test that clears often should not grow.
   value_.Release();
-  std::vector<uint64_t>().swap(log_);
+  log_.Release();
+  run_.Reset();
+}
+
+void StringTransport::AppendRecord(uint64_t tag, uint64_t value) {
+  uint64_t v = value << kTagBits | tag;
+  while (v >= 0x80) {
+    log_.PushBack(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  log_.PushBack(static_cast<char>(v));
+}
+
+void StringTransport::RecordWrite(size_t size) {
+  if (size == run_.size) {  // The last record can count no more: a new one.
+    AppendRecord(kTagRepeat, 1);
+    run_.room = kMaxRepeat - 1;
+  } else {
+    AppendRecord(kTagWrite, size);
+    run_ = Run(size, 0);
+  }
 }
 
 void StringTransport::Record(Event::Kind kind, bool streaming) {
-  log_.push_back(Encode(kind, streaming));
+  AppendRecord(kTagEvent,
+               static_cast<uint64_t>(kind) << 1 | (streaming ? 1 : 0));
+  run_.Reset();
+}
+
+template <typename Visit>
+void StringTransport::ForEachRecord(Visit visit) const {
+  const std::string_view log = log_.view();
+  const std::string_view bytes = value_.view();
+  size_t offset = 0;  // Where the next write's bytes start in value_.
+  size_t last_write = 0;
+  for (size_t i = 0; i < log.size();) {
+    uint64_t v = 0;
+    for (int shift = 0;; shift += 7) {
+      const auto byte = static_cast<unsigned char>(log[i++]);
+      v |= uint64_t{byte & 0x7fu} << shift;
+      if (byte < 0x80) break;
+    }
+    const uint64_t rest = v >> kTagBits;
+    switch (v & ((1 << kTagBits) - 1)) {
+      case kTagWrite:
+        last_write = rest;
+        visit(RecordKind::kWrite, false, bytes.substr(offset, rest));
+        offset += rest;
+        break;
+      case kTagRepeat:
+        for (uint64_t n = 0; n < rest; ++n) {
+          visit(RecordKind::kWrite, false, bytes.substr(offset, last_write));
+          offset += last_write;
+        }
+        break;
+      case kTagEvent:
+        visit(static_cast<RecordKind>(rest >> 1), (rest & 1) != 0,
+              std::string_view());
+        break;
+      case kTagChunk:
+        visit(kChunk, false, bytes.substr(offset, rest));
+        offset += rest;
+        break;
+    }
+  }
 }
 
 std::vector<StringTransport::Event> StringTransport::events() const {
   std::vector<Event> events;
-  const std::string_view bytes = value_.view();
-  size_t offset = 0;  // value_'s size before the current event
-  for (uint64_t word : log_) {
-    const uint64_t kind = word >> kKindShift;
-    const size_t end = word & kOffsetMask;
-    if (kind == kChunkEnd) {
+  ForEachRecord([&](RecordKind kind, bool streaming, std::string_view bytes) {
+    if (kind == kChunk) {
       Event& sequence = events.back();
-      sequence.chunks.emplace_back(bytes.substr(offset, end - offset));
-      sequence.data.append(bytes.substr(offset, end - offset));
-    } else {
-      Event event =
-          Event::Of(static_cast<Event::Kind>(kind), word & kStreamingBit);
-      if (event.kind == Event::Kind::kWrite) {
-        event.data = std::string(bytes.substr(offset, end - offset));
-      }
-      events.push_back(std::move(event));
+      sequence.chunks.emplace_back(bytes);
+      sequence.data.append(bytes);
+      return;
     }
-    offset = end;
-  }
+    events.push_back(Event::Of(kind, streaming));
+    if (kind == Event::Kind::kWrite) events.back().data = std::string(bytes);
+  });
   return events;
+}
+
+size_t StringTransport::event_count() const {
+  size_t count = 0;
+  ForEachRecord([&](RecordKind kind, bool, std::string_view) {
+    if (kind != kChunk) ++count;
+  });
+  return count;
 }
 
 void StringTransport::WriteSequence(absl::Span<const std::string_view> chunks) {
   size_t total = 0;
   for (std::string_view chunk : chunks) total += chunk.size();
   value_.Reserve(total);
-  log_.reserve(log_.size() + 1 + chunks.size());
-  log_.push_back(Encode(Event::Kind::kWriteSequence, false));
+  Record(Event::Kind::kWriteSequence);
   for (std::string_view chunk : chunks) {
     value_.Append(chunk);
-    log_.push_back((kChunkEnd << kKindShift) | value_.size());
+    AppendRecord(kTagChunk, chunk.size());
   }
 }
 
@@ -188,6 +241,35 @@ void StringTransport::StopProducing() {
   producer_state_ = ProducerState::kStopped;
 }
 
+std::string StringTransport::DebugWritten() const {
+  const std::string_view value = Value();
+  const size_t events = event_count();
+  return absl::StrCat("wrote ", Quoted(value.substr(0, kDebugBytes)),
+                      value.size() > kDebugBytes ? "..." : "", " (",
+                      value.size(), value.size() == 1 ? " byte" : " bytes",
+                      ") in ", events, events == 1 ? " event" : " events");
+}
+
+std::string StringTransport::DebugFlags() const {
+  std::vector<absl::string_view> flags;
+  flags.push_back(connected_ ? "connected" : "not connected");
+  if (disconnecting_) flags.push_back("disconnecting");
+  if (disconnected_) flags.push_back("disconnected");
+  if (write_disconnected_) flags.push_back("write_disconnected");
+  return absl::StrJoin(flags, " ");
+}
+
+std::string StringTransport::DebugProducer() const {
+  return absl::StrCat(
+      "producer_state: ", ToString(producer_state_), "; producer: ",
+      producer_ == nullptr ? "none" : (streaming_ ? "streaming" : "pull"));
+}
+
+std::string StringTransport::DebugString() const {
+  return absl::StrCat("StringTransport{", DebugWritten(), "; ", DebugFlags(),
+                      "; ", DebugProducer(), "}");
+}
+
 std::string ToString(StringTransport::ProducerState state) {
   switch (state) {
     case StringTransport::ProducerState::kProducing:
@@ -203,6 +285,13 @@ std::string ToString(StringTransport::ProducerState state) {
 std::ostream& operator<<(std::ostream& os,
                          StringTransport::ProducerState state) {
   return os << ToString(state);
+}
+
+std::string StringTransportWithDisconnection::DebugString() const {
+  return absl::StrCat(
+      "StringTransportWithDisconnection{", DebugWritten(), "; ", DebugFlags(),
+      read_disconnected_ ? " read_disconnected" : "", "; ", DebugProducer(),
+      "; protocol: ", protocol_ == nullptr ? "none" : "set", "}");
 }
 
 void StringTransportWithDisconnection::EndConnection(

@@ -8,7 +8,11 @@
 // Consumer it holds one registered Producer; as a push Producer it tracks the
 // state the protocol put it in. Every call is also logged in order in events(),
 // so a test can assert "wrote X, then closed" rather than only the
-// concatenation.
+// concatenation. Recording is cheap enough for benchmarks and long tests:
+// Write() is inline, and beyond the bytes themselves the log holds one
+// byte per write under 32 bytes, two under 4 KiB (a run of equal-sized
+// writes shares one byte per 31 writes). gtest prints a transport as its
+// state: bytes written, flags, producer (DebugString()).
 //
 // Example:
 //
@@ -129,6 +133,8 @@ class StringTransport : public virtual HalfCloseableTransport, public Producer {
   void Clear();
   // The calls made since construction or the last Clear(), in order.
   std::vector<Event> events() const;
+  // events().size(), without building the events.
+  size_t event_count() const;
 
   bool connected() const { return connected_; }
   // True once LoseConnection() (or AbortConnection()) was called.
@@ -144,11 +150,35 @@ class StringTransport : public virtual HalfCloseableTransport, public Producer {
   ProducerState producer_state() const { return producer_state_; }
   bool lenient() const { return lenient_; }
 
+  // One line for test failures (gtest prints it through PrintTo): the bytes
+  // written, shortened past kDebugBytes with the full count, the number of
+  // events, the flags that are set, producer_state() and the registered
+  // producer, e.g.
+  //   StringTransport{wrote "PONG\r\n" (6 bytes) in 1 event; connected
+  //   disconnecting; producer_state: producing; producer: streaming}
+  // A subclass with more state overrides it and declares a PrintTo of its
+  // own: for a derived type gtest picks its own template (the raw byte
+  // dump) over this one.
+  virtual std::string DebugString() const;
+  friend void PrintTo(const StringTransport& transport, std::ostream* os) {
+    *os << transport.DebugString();
+  }
+  static constexpr size_t kDebugBytes = 64;
+
   // --- Transport ---
   // Inline: a protocol's hot path in unit tests and benchmarks.
   void Write(std::string_view data) override {
     value_.Append(data);
-    log_.push_back(Encode(Event::Kind::kWrite, false));
+    const size_t size = data.size();
+    if (size == run_.size && run_.room != 0) {
+      --run_.room;  // One more write of the same size: counted in place.
+      log_.back() = static_cast<char>(log_.back() + (1 << kTagBits));
+    } else if (size < kShortWrite && size != run_.size) {
+      log_.PushBack(static_cast<char>(size << kTagBits | kTagWrite));
+      run_ = Run{size, 0};
+    } else {
+      RecordWrite(size);
+    }
   }
   void WriteSequence(absl::Span<const std::string_view> chunks) override;
   // Sets disconnecting(); nothing else happens (no protocol callback).
@@ -168,8 +198,7 @@ class StringTransport : public virtual HalfCloseableTransport, public Producer {
 
   // --- Consumer ---
   // FailedPrecondition "Cannot register two producers" if one is registered.
-  ABSL_MUST_USE_RESULT absl::Status RegisterProducer(Producer* producer,
-                                                     bool streaming) override;
+  absl::Status RegisterProducer(Producer* producer, bool streaming) override;
   // Dies if no producer is registered.
   void UnregisterProducer() override;
 
@@ -182,28 +211,79 @@ class StringTransport : public virtual HalfCloseableTransport, public Producer {
  protected:
   void set_connected(bool connected) { connected_ = connected; }
   void Record(Event::Kind kind, bool streaming = false);
+  // DebugString()'s parts, for subclasses that add their own state:
+  // `wrote "..." (N bytes) in K events`; the flags set, space-separated
+  // (`not connected` first when connected() is false); and
+  // `producer_state: ...; producer: none|streaming|pull`.
+  std::string DebugWritten() const;
+  std::string DebugFlags() const;
+  std::string DebugProducer() const;
 
  private:
-  // The event log is one 64-bit word per event, so recording a write costs
-  // no copy of its bytes: writes refer to byte ranges of value_. A word holds
-  // the kind (top 4 bits), the streaming flag (bit 59) and value_'s size
-  // after the event (low 59 bits). WriteSequence is a marker word followed
-  // by one kChunkEnd word per chunk.
-  static constexpr int kKindShift = 60;
-  static constexpr uint64_t kStreamingBit = uint64_t{1} << 59;
-  static constexpr uint64_t kOffsetMask = kStreamingBit - 1;
-  static constexpr uint64_t kChunkEnd = 15;  // Not an Event::Kind.
-  uint64_t Encode(Event::Kind kind, bool streaming) const {
-    return (static_cast<uint64_t>(kind) << kKindShift) |
-           (streaming ? kStreamingBit : 0) | value_.size();
-  }
+  // The event log is a byte string of varint records (LEB128), so
+  // recording a write copies none of its bytes (writes refer to consecutive
+  // ranges of value_) and costs one byte for a short write, or a 31st of a
+  // byte when it repeats the previous write's size. A record's value holds a
+  // tag in its low kTagBits bits:
+  //   kTagWrite     a Write; the rest is its size.
+  //   kTagRepeat    the rest (1..kMaxRepeat) more Writes of the size of the
+  //                 Write before; always one byte, counted up in place.
+  //   kTagEvent     any other event: bit 2 is `streaming`, the rest the kind
+  //                 (kWriteSequence included).
+  //   kTagChunk     one chunk of the WriteSequence before; the rest is its
+  //                 size.
+  static constexpr int kTagBits = 2;
+  static constexpr uint64_t kTagWrite = 0;
+  static constexpr uint64_t kTagRepeat = 1;
+  static constexpr uint64_t kTagEvent = 2;
+  static constexpr uint64_t kTagChunk = 3;
+  // Writes shorter than this fit a one-byte record.
+  static constexpr size_t kShortWrite = 128 >> kTagBits;
+  static constexpr int kMaxRepeat = (128 >> kTagBits) - 1;
+  // What the last log record lets the next Write() do in place: repeat a
+  // Write of `size` bytes, `room` more times. A moved-from transport must
+  // not count on a log it gave away, so moving resets the source.
+  struct Run {
+    static constexpr size_t kNone = ~size_t{0};
+    size_t size = kNone;
+    int room = 0;
+    Run() = default;
+    Run(size_t size, int room) : size(size), room(room) {}
+    Run(const Run&) = default;
+    Run& operator=(const Run&) = default;
+    Run(Run&& other) noexcept : Run(other) { other.Reset(); }
+    Run& operator=(Run&& other) noexcept {
+      if (this != &other) {
+        *this = other;
+        other.Reset();
+      }
+      return *this;
+    }
+    void Reset() {
+      size = kNone;
+      room = 0;
+    }
+  };
+
+  // What ForEachRecord() reports: an Event::Kind, or kChunk.
+  using RecordKind = Event::Kind;
+  static constexpr RecordKind kChunk = static_cast<RecordKind>(-1);
+
+  // Write()'s slow path: a repeat record, or a write record over one byte.
+  void RecordWrite(size_t size);
+  void AppendRecord(uint64_t tag, uint64_t value);
+  // Calls `visit(kind, streaming, bytes)` for every record, in order (a
+  // Repeat becomes that many kWrite calls; a chunk is kind kChunk).
+  template <typename Visit>
+  void ForEachRecord(Visit visit) const;
   void CheckProducerState() const;
 
   Address host_;
   Address peer_;
   bool lenient_ = false;
   internal::ByteBuffer value_;
-  std::vector<uint64_t> log_;
+  internal::ByteBuffer log_;
+  Run run_;
   bool connected_ = true;
   bool disconnecting_ = false;
   bool disconnected_ = false;
@@ -264,6 +344,14 @@ class StringTransportWithDisconnection : public StringTransport {
   void ReadConnectionLost();
   // ReadConnectionLost() was called.
   bool read_disconnected() const { return read_disconnected_; }
+
+  // StringTransport's, plus read_disconnected and whether a protocol is set.
+  std::string DebugString() const override;
+  // gtest would pick its own template over the base class's PrintTo.
+  friend void PrintTo(const StringTransportWithDisconnection& transport,
+                      std::ostream* os) {
+    *os << transport.DebugString();
+  }
 
  protected:
   // Marks the connection closed and tells the protocol, once.

@@ -1,10 +1,13 @@
 // StringTransport's writes beside their limit, std::string::append into a
 // string reserved up front, both measured in the same iteration:
 //
-//   BM_Writes/1000000/16    1,000,000 writes of 16 bytes, then Value()
-//                           (goal: x_limit <= 1.5, held_bytes_per_write
-//                           <= 20)
-//   BM_Writes/2000/65536    2,000 writes of 64 KiB, then Value()
+//   BM_Writes/1000000/16/0   1,000,000 writes of 16 bytes, then Value()
+//                            (goal: x_limit <= 1.5, held_bytes_per_write
+//                            <= 20)
+//   BM_Writes/1000000/16/15  the same number of bytes in writes of 1 to 31
+//                            bytes, no two consecutive ones the same size:
+//                            the event log's cost without runs to count
+//   BM_Writes/2000/65536/0   2,000 writes of 64 KiB, then Value()
 //
 // Each run, ours and the limit alike, happens in a process of its own,
 // forked for it, so each starts from the same fresh state and pays for the
@@ -29,11 +32,13 @@
 //                           ratios of the runs of each iteration (>= 1 for a
 //                           true limit); x_limit_best compares the fastest
 //   faults, limit_faults    minor page faults per run (getrusage)
-//   held_bytes_per_write    heap bytes the transport holds after the
-//                           writes (mallinfo2, in use + mmapped), per write;
+//   held_bytes_per_write    memory the transport holds after the writes
+//                           (MemoryHeld(): heap in use plus private
+//                           mappings, at their full size), per write;
 //                           limit_held_bytes_per_write likewise
 //
 //   bazel run --config=opt //transport:string_transport_benchmark
+#include <fcntl.h>
 #include <malloc.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -56,12 +61,22 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// `count` writes of `size` bytes; write i is the next `size` bytes of a
-// pseudo-random stream whose period no write size divides.
+// `count` writes of `size` bytes each, or, with a `spread`, of sizes
+// spread evenly over size - spread .. size + spread (the same mean; no two
+// consecutive writes the same size, so the event log cannot count runs);
+// write i is the next bytes of a pseudo-random stream whose period no write
+// size divides.
 class Job {
  public:
-  Job(size_t count, size_t size) : count_(count), size_(size) {
-    bytes_.resize(kPeriod + size);
+  Job(size_t count, size_t size, size_t spread) {
+    offsets_.reserve(count + 1);
+    offsets_.push_back(0);
+    for (size_t i = 0; i < count; ++i) {
+      const size_t n =
+          spread == 0 ? size : size - spread + (i * 7919) % (2 * spread + 1);
+      offsets_.push_back(offsets_.back() + n);
+    }
+    bytes_.resize(kPeriod + size + spread);
     uint64_t x = 0x9e3779b97f4a7c15u;
     for (size_t i = 0; i < kPeriod; ++i) {
       x ^= x << 13;
@@ -74,19 +89,20 @@ class Job {
     }
   }
   std::string_view Write(size_t i) const {
-    return std::string_view(bytes_).substr((i * size_) % kPeriod, size_);
+    return std::string_view(bytes_).substr(offsets_[i] % kPeriod,
+                                           offsets_[i + 1] - offsets_[i]);
   }
-  size_t count() const { return count_; }
-  size_t size() const { return size_; }
-  size_t total() const { return count_ * size_; }
+  size_t count() const { return offsets_.size() - 1; }
+  size_t total() const { return offsets_.back(); }
   // Empty when `value` is exactly the writes, in order; else what differs.
   std::string CheckValue(std::string_view value) const {
     if (value.size() != total()) {
       return "holds " + std::to_string(value.size()) + " bytes, not " +
              std::to_string(total());
     }
-    for (size_t i = 0; i < count_; ++i) {
-      if (value.substr(i * size_, size_) != Write(i)) {
+    for (size_t i = 0; i < count(); ++i) {
+      if (value.substr(offsets_[i], offsets_[i + 1] - offsets_[i]) !=
+          Write(i)) {
         return "write " + std::to_string(i) + " differs";
       }
     }
@@ -95,8 +111,7 @@ class Job {
 
  private:
   static constexpr size_t kPeriod = (1 << 20) + 13;
-  size_t count_;
-  size_t size_;
+  std::vector<uint64_t> offsets_;  // write i is [offsets_[i], offsets_[i+1])
   std::string bytes_;
 };
 
@@ -114,9 +129,28 @@ long MinorFaults() {
   return usage.ru_minflt;
 }
 
-double HeapInUse() {
+// Memory held for data, whoever allocated it: the bytes malloc has handed
+// out of its heap (mallinfo2's uordblks) plus every private writable
+// mapping other than that heap (VmData less mallinfo2's arena): malloc's
+// own mmap()ed blocks, such as the limit's reserved string, and mappings a
+// library makes for itself, such as StringTransport's byte buffer once it
+// is large. mallinfo2's hblkhd alone would miss the latter. Mappings count
+// at their full size, touched or not. Reads /proc with no allocation.
+double MemoryHeld() {
   const struct mallinfo2 info = mallinfo2();
-  return static_cast<double>(info.uordblks + info.hblkhd);
+  char status[4096];
+  const int fd = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) std::abort();
+  const ssize_t n = ::read(fd, status, sizeof(status) - 1);
+  ::close(fd);
+  if (n <= 0) std::abort();
+  status[n] = '\0';
+  const char* vm_data = std::strstr(status, "VmData:");
+  if (vm_data == nullptr) std::abort();
+  const double data_bytes =
+      std::strtod(vm_data + std::strlen("VmData:"), nullptr) * 1024;
+  return static_cast<double>(info.uordblks) + data_bytes -
+         static_cast<double>(info.arena);
 }
 
 // Runs `run` in a forked child (a fresh process state) and returns what it
@@ -153,13 +187,13 @@ RunResult InChild(Run run) {
 template <typename Writes, typename Check>
 RunResult Measure(Writes writes, Check check) {
   RunResult result;
-  const double heap_before = HeapInUse();
+  const double memory_before = MemoryHeld();
   const long faults_before = MinorFaults();
   const Clock::time_point start = Clock::now();
   auto holder = writes();
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   result.faults = MinorFaults() - faults_before;
-  result.held_bytes = HeapInUse() - heap_before;
+  result.held_bytes = MemoryHeld() - memory_before;
   const std::string error = check(*holder);
   std::snprintf(result.error, sizeof(result.error), "%s", error.c_str());
   return result;
@@ -246,7 +280,8 @@ struct Tally {
 
 void BM_Writes(benchmark::State& state) {
   const Job job(static_cast<size_t>(state.range(0)),
-                static_cast<size_t>(state.range(1)));
+                static_cast<size_t>(state.range(1)),
+                static_cast<size_t>(state.range(2)));
   Tally ours, limit;
   bool ours_first = true;
   for (auto _ : state) {
@@ -277,7 +312,7 @@ void BM_Writes(benchmark::State& state) {
   c["faults"] = ours.faults / ours.runs();
   c["limit_faults"] = limit.faults / limit.runs();
   // mallinfo2() knows nothing of a sanitizer's allocator: then it is 0.
-  if (limit.held_bytes > 0) {
+  if (mallinfo2().arena > 0) {
     c["held_bytes_per_write"] = ours.held_bytes / ours.runs() / writes;
     c["limit_held_bytes_per_write"] = limit.held_bytes / limit.runs() / writes;
   }
@@ -285,12 +320,17 @@ void BM_Writes(benchmark::State& state) {
 
 // Page faults make single runs noisy: take a few seconds of runs.
 BENCHMARK(BM_Writes)
-    ->Args({1'000'000, 16})
+    ->Args({1'000'000, 16, 0})
     ->Unit(benchmark::kMillisecond)
     ->UseManualTime()
     ->MinTime(2);
 BENCHMARK(BM_Writes)
-    ->Args({2'000, 64 * 1024})
+    ->Args({1'000'000, 16, 15})
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime()
+    ->MinTime(2);
+BENCHMARK(BM_Writes)
+    ->Args({2'000, 64 * 1024, 0})
     ->Unit(benchmark::kMillisecond)
     ->UseManualTime()
     ->MinTime(2);

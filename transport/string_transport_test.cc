@@ -5,18 +5,25 @@
 #include "standin/transport/string_transport.h"
 
 #include <functional>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "gmock/gmock.h"
+#include "gtest/gtest-spi.h"
 #include "gtest/gtest.h"
+#include "standin/testutil/accumulating_protocol.h"
+#include "standin/testutil/matchers.h"
 #include "standin/transport/status.h"
 
 namespace standin {
 namespace {
 
+using ::standin::testutil::AccumulatingProtocol;
+using ::standin::testutil::HalfCloseableAccumulatingProtocol;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using Event = StringTransport::Event;
@@ -27,19 +34,6 @@ class NullProducer : public Producer {
   void ResumeProducing() override {}
   void StopProducing() override {}
   void PauseProducing() override {}
-};
-
-// Records what the transport tells it.
-class RecordingProtocol : public Protocol {
- public:
-  void ConnectionMade() override { ++made; }
-  void ConnectionLost(const absl::Status& reason) override {
-    ++lost;
-    last_reason = reason;
-  }
-  int made = 0;
-  int lost = 0;
-  absl::Status last_reason;
 };
 
 TEST(StringTransportTest, ImplementsTheTransportInterfaces) {
@@ -318,60 +312,397 @@ TEST(StringTransportTest, ManySmallWritesStayIntact) {
   EXPECT_EQ(transport.events()[1234], Event::Write("1234,"));
 }
 
+// --- The compact event log ---
+// Writes are logged as their sizes (one byte for a short write), and a run
+// of writes of one size as a count kept in place. These tests drive the
+// transport beside a plain list of the events it must report.
+
+// Drives a transport and keeps the events it must report, the slow way.
+class Shadow {
+ public:
+  StringTransport& transport() { return transport_; }
+  const std::vector<Event>& expected() const { return expected_; }
+  const std::string& value() const { return value_; }
+
+  void Write(std::string_view data) {
+    transport_.Write(data);
+    expected_.push_back(Event::Write(data));
+    value_.append(data);
+  }
+  void WriteSequence(std::vector<std::string> chunks) {
+    std::vector<std::string_view> views(chunks.begin(), chunks.end());
+    transport_.WriteSequence(views);
+    for (const std::string& chunk : chunks) value_.append(chunk);
+    expected_.push_back(Event::WriteSequence(std::move(chunks)));
+  }
+  void Pause() {
+    transport_.PauseProducing();
+    expected_.push_back(Event::PauseProducing());
+  }
+  void Resume() {
+    transport_.ResumeProducing();
+    expected_.push_back(Event::ResumeProducing());
+  }
+  void Clear() {
+    transport_.Clear();
+    expected_.clear();
+    value_.clear();
+  }
+  // Every event with exactly its bytes, and Value(), as expected.
+  void Check() {
+    EXPECT_TRUE(transport_.Value() == value_) << "Value() differs";
+    const std::vector<Event> events = transport_.events();
+    EXPECT_EQ(transport_.event_count(), expected_.size());
+    ASSERT_EQ(events.size(), expected_.size());
+    if (events == expected_) return;
+    for (size_t i = 0; i < events.size(); ++i) {
+      ASSERT_EQ(events[i], expected_[i]) << "event " << i;
+    }
+  }
+
+ private:
+  StringTransport transport_;
+  std::vector<Event> expected_;
+  std::string value_;
+};
+
+// `size` bytes that differ from one call to the next.
+std::string Bytes(size_t size, int seed) {
+  std::string bytes(size, '\0');
+  for (size_t i = 0; i < size; ++i) {
+    bytes[i] = static_cast<char>(seed * 131 + i * 7);
+  }
+  return bytes;
+}
+
+TEST(StringTransportLogTest, RunsOfEqualSizesKeepEveryBoundary) {
+  // Runs around the in-place counter's capacity (31 per log byte), so
+  // counters fill, roll over and restart at every length near the limit.
+  Shadow shadow;
+  int seed = 0;
+  for (int run : {1, 2, 30, 31, 32, 33, 62, 63, 64, 1000}) {
+    for (int i = 0; i < run; ++i) shadow.Write(Bytes(16, ++seed));
+    shadow.Write(Bytes(5, ++seed));  // A different size ends the run.
+  }
+  shadow.Check();
+}
+
+TEST(StringTransportLogTest, SizesChangingAtEveryWrite) {
+  // Across the one-byte record's limit (31 bytes) and the varint's byte
+  // boundaries (sizes 2^5, 2^12, 2^19 need 2, 3, 4 bytes).
+  Shadow shadow;
+  int seed = 0;
+  for (size_t size : {0, 1, 31, 32, 33, 127, 128, 4095, 4096, 4097, 0, 1,
+                      (1 << 19) - 1, 1 << 19, 2, 31, 32}) {
+    shadow.Write(Bytes(size, ++seed));
+  }
+  shadow.Check();
+}
+
+TEST(StringTransportLogTest, RunsOfLongWrites) {
+  // Runs of a size whose own record is two bytes long.
+  Shadow shadow;
+  for (int i = 0; i < 100; ++i) shadow.Write(Bytes(100, i));
+  for (int i = 0; i < 40; ++i) shadow.Write(Bytes(5000, i));
+  shadow.Check();
+}
+
+TEST(StringTransportLogTest, EmptyAndOneByteWrites) {
+  Shadow shadow;
+  for (int i = 0; i < 100; ++i) shadow.Write("");
+  for (int i = 0; i < 20000; ++i) {
+    shadow.Write(std::string(1, static_cast<char>(i)));
+  }
+  shadow.Write("");
+  shadow.Check();
+  EXPECT_EQ(shadow.transport().events()[99], Event::Write(""));
+  EXPECT_EQ(shadow.transport().events()[100 + 7000],
+            Event::Write(std::string(1, static_cast<char>(7000))));
+}
+
+TEST(StringTransportLogTest, HugeWrites) {
+  // Past the byte buffer's switch to a mapping of its own, in one write
+  // and by growing.
+  Shadow shadow;
+  shadow.Write(Bytes(3 << 20, 1));
+  shadow.Write(Bytes(3 << 20, 2));  // A run of huge writes.
+  shadow.Write("x");
+  shadow.Write(Bytes(300 << 10, 3));
+  shadow.Check();
+}
+
+TEST(StringTransportLogTest, WriteSequenceEndsARun) {
+  Shadow shadow;
+  shadow.Write("ab");
+  shadow.Write("cd");
+  shadow.WriteSequence({"ef", "gh"});  // Chunks of the run's size.
+  shadow.Write("ij");
+  shadow.Write("kl");
+  shadow.WriteSequence({});
+  shadow.WriteSequence({"", "m", std::string(200, 'n'), "", "o"});
+  shadow.Write("pq");
+  shadow.Check();
+}
+
+TEST(StringTransportLogTest, OtherEventsEndARun) {
+  NullProducer producer;
+  Shadow shadow;
+  shadow.Write("1234");
+  shadow.Pause();
+  shadow.Write("5678");  // Same size as before the pause: a new record.
+  shadow.Write("9abc");
+  shadow.Resume();
+  shadow.Write("defg");
+  shadow.Check();
+  StringTransport& transport = shadow.transport();
+  ASSERT_TRUE(transport.RegisterProducer(&producer, true).ok());
+  transport.Write("hijk");
+  const std::vector<Event> events = transport.events();
+  ASSERT_EQ(events.size(), 8u);
+  EXPECT_THAT(std::vector<Event>(events.begin() + 5, events.end()),
+              ElementsAre(Event::Write("defg"), Event::RegisterProducer(true),
+                          Event::Write("hijk")));
+}
+
+TEST(StringTransportLogTest, ClearEndsARun) {
+  Shadow shadow;
+  shadow.Write("ab");
+  shadow.Write("cd");
+  shadow.Clear();
+  EXPECT_EQ(shadow.transport().Value(), "");
+  EXPECT_EQ(shadow.transport().event_count(), 0u);
+  shadow.Write("ef");  // Same size as before Clear(): counts nothing old.
+  shadow.Write("gh");
+  shadow.Check();
+  shadow.Clear();
+  shadow.Write(Bytes(1 << 20, 5));  // Clear() released the mapping too.
+  shadow.Clear();
+  shadow.Write("ij");
+  shadow.Check();
+}
+
+TEST(StringTransportLogTest, MovedFromTransportStartsAfresh) {
+  StringTransport original;
+  original.Write("ab");
+  original.Write("cd");
+  StringTransport moved(std::move(original));
+  // Valid but unspecified; in fact empty, and it must not count a write
+  // of the old run into a log it gave away.
+  original.Clear();
+  original.Write("ef");
+  original.Write("gh");
+  EXPECT_THAT(original.events(),
+              ElementsAre(Event::Write("ef"), Event::Write("gh")));
+  EXPECT_THAT(moved.events(),
+              ElementsAre(Event::Write("ab"), Event::Write("cd")));
+  StringTransport assigned;
+  assigned.Write("zz");
+  assigned = std::move(moved);
+  moved.Write("ij");
+  EXPECT_THAT(moved.events(), ElementsAre(Event::Write("ij")));
+  assigned.Write("kl");
+  EXPECT_THAT(
+      assigned.events(),
+      ElementsAre(Event::Write("ab"), Event::Write("cd"), Event::Write("kl")));
+}
+
+TEST(StringTransportLogTest, PseudoRandomMixMatchesTheSlowLog) {
+  // Sizes repeat often (runs), change often, and cross every record
+  // boundary; events, sequences and Clear() fall in between.
+  Shadow shadow;
+  const size_t sizes[] = {0, 1, 2, 16, 31, 32, 100, 4096};
+  uint32_t x = 12345;
+  auto next = [&] {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return x;
+  };
+  size_t size = 16;
+  for (int i = 0; i < 20000; ++i) {
+    const uint32_t r = next() % 100;
+    if (r < 20) size = sizes[next() % std::size(sizes)];
+    if (r < 80) {
+      shadow.Write(Bytes(size, i));
+    } else if (r < 90) {
+      shadow.WriteSequence({Bytes(size, i), Bytes(next() % 40, i)});
+    } else if (r < 95) {
+      shadow.Pause();
+    } else if (r < 99) {
+      shadow.Resume();
+    } else {
+      shadow.Check();
+      shadow.Clear();
+    }
+  }
+  shadow.Check();
+}
+
+// --- Printing (what gtest shows for a transport in a failed expectation) ---
+
+TEST(StringTransportPrintTest, PrintsAFreshTransport) {
+  StringTransport transport;
+  EXPECT_EQ(testing::PrintToString(transport),
+            "StringTransport{wrote \"\" (0 bytes) in 0 events; connected; "
+            "producer_state: producing; producer: none}");
+}
+
+TEST(StringTransportPrintTest, PrintsBytesEscapedAndEvents) {
+  StringTransport transport;
+  transport.Write("PONG\r\n");
+  transport.Write(std::string_view("\0", 1));
+  EXPECT_EQ(testing::PrintToString(transport),
+            "StringTransport{wrote \"PONG\\r\\n\\x00\" (7 bytes) in 2 events; "
+            "connected; producer_state: producing; producer: none}");
+  transport.Clear();
+  transport.Write("x");
+  EXPECT_THAT(testing::PrintToString(transport),
+              testing::HasSubstr("wrote \"x\" (1 byte) in 1 event;"));
+}
+
+TEST(StringTransportPrintTest, ShortensLongValuesWithTheirSize) {
+  StringTransport transport;
+  for (int i = 0; i < 1000; ++i) transport.Write("PONG\r\n");
+  // The first 64 bytes (ten lines and a "PONG"), then the full size.
+  std::string shown;
+  for (int i = 0; i < 10; ++i) shown += "PONG\\r\\n";
+  shown += "PONG";
+  EXPECT_EQ(testing::PrintToString(transport),
+            "StringTransport{wrote \"" + shown +
+                "\"... (6000 bytes) in 1000 events; connected; "
+                "producer_state: producing; producer: none}");
+}
+
+TEST(StringTransportPrintTest, PrintsFlagsAndProducer) {
+  NullProducer producer;
+  StringTransport transport(StringTransport::Options{.lenient = true});
+  ASSERT_TRUE(transport.RegisterProducer(&producer, /*streaming=*/true).ok());
+  transport.LoseWriteConnection();
+  transport.AbortConnection();
+  transport.PauseProducing();
+  EXPECT_EQ(testing::PrintToString(transport),
+            "StringTransport{wrote \"\" (0 bytes) in 4 events; connected "
+            "disconnecting disconnected write_disconnected; producer_state: "
+            "paused; producer: streaming}");
+  transport.UnregisterProducer();
+  ASSERT_TRUE(transport.RegisterProducer(&producer, /*streaming=*/false).ok());
+  transport.StopProducing();
+  EXPECT_THAT(testing::PrintToString(transport),
+              testing::EndsWith("producer_state: stopped; producer: pull}"));
+}
+
+TEST(StringTransportPrintTest, PrintsTheDisconnectingKind) {
+  AccumulatingProtocol protocol;
+  StringTransportWithDisconnection transport;
+  EXPECT_EQ(testing::PrintToString(transport),
+            "StringTransportWithDisconnection{wrote \"\" (0 bytes) in 0 "
+            "events; connected; producer_state: producing; producer: none; "
+            "protocol: none}");
+  transport.set_protocol(&protocol);
+  protocol.MakeConnection(&transport);
+  transport.Write("bye");
+  transport.ReadConnectionLost();
+  const std::string expected =
+      "StringTransportWithDisconnection{wrote \"bye\" (3 bytes) in 1 event; "
+      "not connected read_disconnected; producer_state: producing; "
+      "producer: none; protocol: set}";
+  EXPECT_EQ(testing::PrintToString(transport), expected);
+  // Through the base class too: DebugString() is virtual.
+  const StringTransport& base = transport;
+  EXPECT_EQ(testing::PrintToString(base), expected);
+}
+
+// What gtest reports when a HasWritten expectation fails.
+std::string FailureOf(const std::function<void()>& expectation) {
+  testing::TestPartResultArray results;
+  {
+    testing::ScopedFakeTestPartResultReporter reporter(
+        testing::ScopedFakeTestPartResultReporter::
+            INTERCEPT_ONLY_CURRENT_THREAD,
+        &results);
+    expectation();
+  }
+  std::string messages;
+  for (int i = 0; i < results.size(); ++i) {
+    messages += results.GetTestPartResult(i).message();
+  }
+  return messages;
+}
+
+TEST(StringTransportPrintTest, AFailedHasWrittenShowsTheTransportsState) {
+  StringTransport transport;
+  transport.Write("PONG\r\n");
+  transport.LoseConnection();
+  EXPECT_NONFATAL_FAILURE(
+      EXPECT_THAT(transport, testutil::HasWritten("PING\r\n")),
+      "Actual: StringTransport{wrote \"PONG\\r\\n\" (6 bytes) in 2 events; "
+      "connected disconnecting; producer_state: producing; producer: none}");
+  const std::string failure = FailureOf(
+      [&] { EXPECT_THAT(transport, testutil::HasWritten("PING\r\n")); });
+  EXPECT_THAT(failure, testing::HasSubstr("StringTransport{"));
+  EXPECT_THAT(failure, testing::Not(testing::HasSubstr("-byte object <")));
+}
+
+TEST(StringTransportPrintTest, AFailedHasWrittenShowsTheDisconnectingKind) {
+  StringTransportWithDisconnection transport;
+  transport.Write("PONG\r\n");
+  const std::string failure = FailureOf([&] {
+    EXPECT_THAT(transport, testutil::HasWritten(testing::StartsWith("PI")));
+  });
+  EXPECT_THAT(failure,
+              testing::HasSubstr("Actual: StringTransportWithDisconnection{"
+                                 "wrote \"PONG\\r\\n\" (6 bytes)"));
+  EXPECT_THAT(failure, testing::Not(testing::HasSubstr("-byte object <")));
+}
+
 TEST(StringTransportTest, ProtocolSeesTransportThroughMakeConnection) {
   StringTransport transport;
-  RecordingProtocol protocol;
+  AccumulatingProtocol protocol;
   protocol.MakeConnection(&transport);
   EXPECT_EQ(protocol.transport(), &transport);
-  EXPECT_EQ(protocol.made, 1);
+  EXPECT_TRUE(protocol.made());
   // A plain StringTransport never calls ConnectionLost.
   transport.LoseConnection();
-  EXPECT_EQ(protocol.lost, 0);
+  EXPECT_EQ(protocol.connection_lost_calls(), 0);
 }
 
 TEST(StringTransportWithDisconnectionTest, LoseConnectionTellsProtocolOnce) {
   StringTransportWithDisconnection transport;
-  RecordingProtocol protocol;
+  AccumulatingProtocol protocol;
   transport.set_protocol(&protocol);
   protocol.MakeConnection(&transport);
   transport.LoseConnection();
   EXPECT_FALSE(transport.connected());
   EXPECT_TRUE(transport.disconnecting());
-  EXPECT_EQ(protocol.lost, 1);
-  EXPECT_TRUE(IsConnectionDone(protocol.last_reason));
+  EXPECT_EQ(protocol.connection_lost_calls(), 1);
+  EXPECT_TRUE(IsConnectionDone(protocol.closed_reason()));
   transport.LoseConnection();
-  EXPECT_EQ(protocol.lost, 1);
+  EXPECT_EQ(protocol.connection_lost_calls(), 1);
 }
 
 TEST(StringTransportWithDisconnectionTest, AbortTellsProtocolAborted) {
   StringTransportWithDisconnection transport;
-  RecordingProtocol protocol;
+  AccumulatingProtocol protocol;
   transport.set_protocol(&protocol);
   transport.AbortConnection();
   EXPECT_TRUE(transport.disconnected());
   EXPECT_FALSE(transport.connected());
-  EXPECT_EQ(protocol.lost, 1);
-  EXPECT_TRUE(IsConnectionAborted(protocol.last_reason));
+  EXPECT_EQ(protocol.connection_lost_calls(), 1);
+  EXPECT_TRUE(IsConnectionAborted(protocol.closed_reason()));
   transport.LoseConnection();
-  EXPECT_EQ(protocol.lost, 1);
+  EXPECT_EQ(protocol.connection_lost_calls(), 1);
 }
 
 // A protocol that closes again from inside ConnectionLost must not recurse.
-class ReclosingProtocol : public RecordingProtocol {
- public:
-  void ConnectionLost(const absl::Status& reason) override {
-    RecordingProtocol::ConnectionLost(reason);
-    transport()->LoseConnection();
-  }
-};
-
 TEST(StringTransportWithDisconnectionTest, LoseFromConnectionLostIsIgnored) {
   StringTransportWithDisconnection transport;
-  ReclosingProtocol protocol;
+  AccumulatingProtocol protocol;
+  protocol.set_on_connection_lost(
+      [&](const absl::Status&) { protocol.transport()->LoseConnection(); });
   transport.set_protocol(&protocol);
   protocol.MakeConnection(&transport);
   transport.LoseConnection();
-  EXPECT_EQ(protocol.lost, 1);
+  EXPECT_EQ(protocol.connection_lost_calls(), 1);
   EXPECT_THAT(transport.events(),
               ElementsAre(Event::LoseConnection(), Event::LoseConnection()));
 }
@@ -439,31 +770,13 @@ TEST(StringTransportTest, ClearForgetsLoseWriteConnectionButNotTheFlag) {
   EXPECT_TRUE(transport.write_disconnected());
 }
 
-// Records the half-close callbacks too, each in order in `log`.
-class HalfCloseRecorder : public HalfCloseableProtocol {
- public:
-  void DataReceived(std::string_view data) override {
-    log += "data(" + std::string(data) + ") ";
-  }
-  void ReadConnectionLost() override {
-    log += "read-lost ";
-    if (on_read_lost) on_read_lost();
-  }
-  void WriteConnectionLost() override { log += "write-lost "; }
-  void ConnectionLost(const absl::Status& reason) override {
-    log += IsConnectionDone(reason) ? "lost(done) " : "lost(other) ";
-  }
-  std::string log;
-  std::function<void()> on_read_lost;
-};
-
 TEST(StringTransportWithDisconnectionTest, EofIsReadConnectionLostForHalf) {
   StringTransportWithDisconnection transport;
-  HalfCloseRecorder protocol;
+  HalfCloseableAccumulatingProtocol protocol;
   transport.set_protocol(&protocol);
   protocol.MakeConnection(&transport);
   transport.ReadConnectionLost();
-  EXPECT_EQ(protocol.log, "read-lost ");
+  EXPECT_THAT(protocol.events(), ElementsAre("made", "read-lost"));
   EXPECT_TRUE(transport.read_disconnected());
   EXPECT_TRUE(transport.connected());
   // Writing after the read side closed is recorded as any write.
@@ -474,27 +787,27 @@ TEST(StringTransportWithDisconnectionTest, EofIsReadConnectionLostForHalf) {
 
 TEST(StringTransportWithDisconnectionTest, EofIsConnectionDoneForAPlainOne) {
   StringTransportWithDisconnection transport;
-  RecordingProtocol protocol;
+  AccumulatingProtocol protocol;
   transport.set_protocol(&protocol);
   protocol.MakeConnection(&transport);
   transport.ReadConnectionLost();
-  EXPECT_EQ(protocol.lost, 1);
-  EXPECT_TRUE(IsConnectionDone(protocol.last_reason));
+  EXPECT_EQ(protocol.connection_lost_calls(), 1);
+  EXPECT_TRUE(IsConnectionDone(protocol.closed_reason()));
   EXPECT_FALSE(transport.connected());
   EXPECT_FALSE(transport.disconnecting());  // The protocol did not close.
   // Our own close afterwards reports nothing more.
   transport.LoseConnection();
-  EXPECT_EQ(protocol.lost, 1);
+  EXPECT_EQ(protocol.connection_lost_calls(), 1);
 }
 
 TEST(StringTransportWithDisconnectionTest, LoseWriteTellsWriteConnectionLost) {
   StringTransportWithDisconnection transport;
-  HalfCloseRecorder protocol;
+  HalfCloseableAccumulatingProtocol protocol;
   transport.set_protocol(&protocol);
   protocol.MakeConnection(&transport);
   transport.LoseWriteConnection();
   transport.LoseWriteConnection();  // Told once.
-  EXPECT_EQ(protocol.log, "write-lost ");
+  EXPECT_THAT(protocol.events(), ElementsAre("made", "write-lost"));
   EXPECT_TRUE(transport.connected());
   EXPECT_THAT(transport.events(), ElementsAre(Event::LoseWriteConnection(),
                                               Event::LoseWriteConnection()));
@@ -503,41 +816,47 @@ TEST(StringTransportWithDisconnectionTest, LoseWriteTellsWriteConnectionLost) {
 TEST(StringTransportWithDisconnectionTest,
      PlainProtocolHearsNothingOnLoseWrite) {
   StringTransportWithDisconnection transport;
-  RecordingProtocol protocol;
+  AccumulatingProtocol protocol;
   transport.set_protocol(&protocol);
   protocol.MakeConnection(&transport);
   transport.LoseWriteConnection();
-  EXPECT_EQ(protocol.lost, 0);
+  EXPECT_EQ(protocol.connection_lost_calls(), 0);
   EXPECT_TRUE(transport.connected());
   // The peer's EOF then ends it, once.
   transport.ReadConnectionLost();
-  EXPECT_EQ(protocol.lost, 1);
-  EXPECT_TRUE(IsConnectionDone(protocol.last_reason));
+  EXPECT_EQ(protocol.connection_lost_calls(), 1);
+  EXPECT_TRUE(IsConnectionDone(protocol.closed_reason()));
 }
 
 TEST(StringTransportWithDisconnectionTest, WriteThenReadSideEndsOnce) {
   StringTransportWithDisconnection transport;
-  HalfCloseRecorder protocol;
+  HalfCloseableAccumulatingProtocol protocol;
   transport.set_protocol(&protocol);
   protocol.MakeConnection(&transport);
   transport.LoseWriteConnection();
   transport.ReadConnectionLost();
-  EXPECT_EQ(protocol.log, "write-lost read-lost lost(done) ");
+  EXPECT_THAT(protocol.events(),
+              ElementsAre("made", "write-lost", "read-lost", "lost"));
+  EXPECT_TRUE(IsConnectionDone(protocol.closed_reason()));
   EXPECT_FALSE(transport.connected());
   transport.LoseConnection();
   transport.LoseWriteConnection();
-  EXPECT_EQ(protocol.log, "write-lost read-lost lost(done) ");
+  EXPECT_THAT(protocol.events(),
+              ElementsAre("made", "write-lost", "read-lost", "lost"));
+  EXPECT_TRUE(IsConnectionDone(protocol.closed_reason()));
 }
 
 TEST(StringTransportWithDisconnectionTest, ReadThenWriteSideEndsOnce) {
   StringTransportWithDisconnection transport;
-  HalfCloseRecorder protocol;
+  HalfCloseableAccumulatingProtocol protocol;
   transport.set_protocol(&protocol);
   protocol.MakeConnection(&transport);
   transport.ReadConnectionLost();
   protocol.transport()->Write("bye");
   transport.LoseWriteConnection();
-  EXPECT_EQ(protocol.log, "read-lost write-lost lost(done) ");
+  EXPECT_THAT(protocol.events(),
+              ElementsAre("made", "read-lost", "write-lost", "lost"));
+  EXPECT_TRUE(IsConnectionDone(protocol.closed_reason()));
   EXPECT_EQ(transport.Value(), "bye");
   EXPECT_FALSE(transport.connected());
 }
@@ -545,39 +864,44 @@ TEST(StringTransportWithDisconnectionTest, ReadThenWriteSideEndsOnce) {
 TEST(StringTransportWithDisconnectionTest, HalfCloseFromReadConnectionLost) {
   // The usual server: answer, then half-close, from inside the callback.
   StringTransportWithDisconnection transport;
-  HalfCloseRecorder protocol;
-  protocol.on_read_lost = [&] {
+  HalfCloseableAccumulatingProtocol protocol;
+  protocol.set_on_read_connection_lost([&] {
     protocol.transport()->Write("result");
     dynamic_cast<HalfCloseableTransport*>(protocol.transport())
         ->LoseWriteConnection();
-  };
+  });
   transport.set_protocol(&protocol);
   protocol.MakeConnection(&transport);
   transport.ReadConnectionLost();
-  EXPECT_EQ(protocol.log, "read-lost write-lost lost(done) ");
+  EXPECT_THAT(protocol.events(),
+              ElementsAre("made", "read-lost", "write-lost", "lost"));
+  EXPECT_TRUE(IsConnectionDone(protocol.closed_reason()));
   EXPECT_THAT(transport.events(), ElementsAre(Event::Write("result"),
                                               Event::LoseWriteConnection()));
 }
 
 TEST(StringTransportWithDisconnectionTest, LoseConnectionAfterEofEndsOnce) {
   StringTransportWithDisconnection transport;
-  HalfCloseRecorder protocol;
-  protocol.on_read_lost = [&] { protocol.transport()->LoseConnection(); };
+  HalfCloseableAccumulatingProtocol protocol;
+  protocol.set_on_read_connection_lost(
+      [&] { protocol.transport()->LoseConnection(); });
   transport.set_protocol(&protocol);
   protocol.MakeConnection(&transport);
   transport.ReadConnectionLost();
-  EXPECT_EQ(protocol.log, "read-lost lost(done) ");
+  EXPECT_THAT(protocol.events(), ElementsAre("made", "read-lost", "lost"));
+  EXPECT_TRUE(IsConnectionDone(protocol.closed_reason()));
 }
 
 TEST(StringTransportWithDisconnectionTest, EofAfterTheEndIsIgnored) {
   // We closed first: our socket is gone and reads no EOF.
   StringTransportWithDisconnection transport;
-  HalfCloseRecorder protocol;
+  HalfCloseableAccumulatingProtocol protocol;
   transport.set_protocol(&protocol);
   protocol.MakeConnection(&transport);
   transport.LoseConnection();
   transport.ReadConnectionLost();
-  EXPECT_EQ(protocol.log, "lost(done) ");
+  EXPECT_THAT(protocol.events(), ElementsAre("made", "lost"));
+  EXPECT_TRUE(IsConnectionDone(protocol.closed_reason()));
   EXPECT_TRUE(transport.read_disconnected());
 }
 
@@ -589,7 +913,7 @@ TEST(StringTransportWithDisconnectionTest, EofWithoutProtocolOnlyEnds) {
 
 TEST(StringTransportWithDisconnectionDeathTest, SecondEofDies) {
   StringTransportWithDisconnection transport;
-  HalfCloseRecorder protocol;
+  HalfCloseableAccumulatingProtocol protocol;
   transport.set_protocol(&protocol);
   protocol.MakeConnection(&transport);
   transport.ReadConnectionLost();

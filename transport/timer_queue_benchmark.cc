@@ -1,4 +1,4 @@
-// The cost of moving a timeout, the idle-timeout pattern (issue 13, goal 5):
+// The cost of moving a timeout, the idle-timeout pattern:
 // one timer among `live` timers reset 1,000,000 times, beside two
 // references measured in the same run on a heap of the same size with the
 // same (deadline, sequence) key:

@@ -1,5 +1,5 @@
 // TimerQueue: deadline and FIFO order, cancel, reschedule, pass boundaries,
-// handle safety, and memory O(live calls) (issue 9, defect 4).
+// handle safety, and memory O(live calls).
 #include "standin/transport/timer_queue.h"
 
 #include <algorithm>

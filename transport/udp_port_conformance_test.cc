@@ -28,6 +28,8 @@ using testutil::DatagramHarness;
 using testutil::DatagramHarnessFactory;
 using Datagram = testutil::DatagramRecorder::Datagram;
 
+constexpr int kSocketBuffer = 1 << 20;
+
 // A bound, non-blocking kernel UDP socket on `loopback` (port 0).
 UniqueFd BoundSocket(const Address& loopback, Address* bound) {
   sockaddr_storage storage;
@@ -37,6 +39,11 @@ UniqueFd BoundSocket(const Address& loopback, Address* bound) {
   EXPECT_TRUE(fd.valid()) << std::strerror(errno);
   EXPECT_EQ(::bind(fd.get(), reinterpret_cast<sockaddr*>(&storage), len), 0)
       << std::strerror(errno);
+  // Room for the suite's bursts (see the harness contract).
+  const int buffer = kSocketBuffer;
+  EXPECT_EQ(
+      ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &buffer, sizeof(buffer)),
+      0);
   *bound = SocketAddress(fd.get(), /*peer=*/false);
   return fd;
 }
@@ -47,8 +54,10 @@ class UdpPortHarness : public DatagramHarness {
       : loopback_(loopback), peer_(BoundSocket(loopback, &peer_address_)) {}
 
   DatagramTransport* Listen(DatagramProtocol* protocol) override {
+    UdpPort::Options options;
+    options.receive_buffer = kSocketBuffer;
     absl::StatusOr<std::unique_ptr<UdpPort>> port =
-        UdpPort::Listen(loopback_, protocol, &reactor_);
+        UdpPort::Listen(loopback_, protocol, &reactor_, options);
     EXPECT_TRUE(port.ok()) << port.status();
     if (!port.ok()) return nullptr;
     port_ = *std::move(port);

@@ -247,6 +247,28 @@ TEST_F(UdpPortTest, ConnectionRefused) {
   EXPECT_TRUE(errors_.empty());
 }
 
+// Twisted's connected write: a send() that meets the peer's pending
+// refusal returns ECONNREFUSED, and the protocol hears ConnectionRefused()
+// from the write itself.
+TEST_F(UdpPortTest, ConnectedWriteReportsTheRefusal) {
+  DatagramRecorder client, closed;
+  std::unique_ptr<UdpPort> closed_port = Listen(&closed);
+  const Address nobody = closed_port->GetHost();
+  closed_port.reset();
+  std::unique_ptr<UdpPort> client_port = Listen(&client);
+  ASSERT_TRUE(client_port->Connect(nobody).ok());
+  EXPECT_TRUE(client_port->Write("first", nobody).ok());
+  // The ICMP answer is normally in before send() returns; allow it a few
+  // more writes, without turning the reactor (which would read it).
+  absl::Status status;
+  for (int i = 0; i < 100 && status.ok(); ++i) {
+    status = client_port->Write("again", nobody);
+  }
+  EXPECT_EQ(ErrnoOf(status), ECONNREFUSED) << status;
+  EXPECT_EQ(client.refusals, 1);
+  EXPECT_TRUE(client_port->listening());
+}
+
 // test_badConnect: connecting twice fails; so does an endpoint of the other
 // family or not an IP endpoint.
 TEST_F(UdpPortTest, BadConnect) {

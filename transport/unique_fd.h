@@ -50,6 +50,12 @@ class UniqueFd {
   // ignored: Linux releases the descriptor even when close() fails, so
   // there is nothing left to retry.
   void reset(int fd = -1);
+  // Closes the owned descriptor now and says how close() went: 0, or its
+  // errno (EBADF when nothing was owned). Nothing is owned afterwards,
+  // whatever the result. For the few callers that must report a failed
+  // close (RealIoSystem::Close(), a file whose data may fail to land);
+  // everyone else lets reset() or the destructor close.
+  ABSL_MUST_USE_RESULT int Close();
 
  private:
   int fd_ = -1;

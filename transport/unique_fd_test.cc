@@ -1,5 +1,6 @@
 #include "standin/transport/unique_fd.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -73,6 +74,23 @@ TEST(UniqueFdTest, ResetClosesTheOldAndOwnsTheNew) {
   EXPECT_EQ(fd.get(), second);
   fd.reset(second);  // Resetting to the same fd keeps it.
   EXPECT_TRUE(IsOpen(second));
+}
+
+TEST(UniqueFdTest, CloseReportsTheResultAndOwnsNothing) {
+  int raw = OpenNull();
+  UniqueFd fd(raw);
+  EXPECT_EQ(fd.Close(), 0);
+  EXPECT_FALSE(fd.valid());
+  EXPECT_FALSE(IsOpen(raw));
+  EXPECT_EQ(fd.Close(), EBADF);  // Nothing owned.
+}
+
+TEST(UniqueFdTest, CloseReportsTheErrnoOfAFailedClose) {
+  int raw = OpenNull();
+  ASSERT_EQ(::close(raw), 0);  // Someone else closed it behind our back.
+  UniqueFd fd(raw);
+  EXPECT_EQ(fd.Close(), EBADF);
+  EXPECT_FALSE(fd.valid());
 }
 
 }  // namespace

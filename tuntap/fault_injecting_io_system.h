@@ -102,8 +102,8 @@ class FaultInjectingIoSystem : public ForwardingIoSystem {
                                     std::string_view arg) override;
   absl::StatusOr<int> IoctlValue(int fd, unsigned long request,
                                  unsigned long value) override;
-  absl::StatusOr<int> Open(std::string_view path, int flags,
-                           int mode = 0777) override;
+  using ForwardingIoSystem::Open;  // And Open(path, flags).
+  absl::StatusOr<int> Open(std::string_view path, int flags, int mode) override;
   // Releases the descriptor in `inner` even when it reports a fault.
   absl::Status Close(int fd) override;
   // Datagram faults (drop, corrupt, short reads) apply here as well.

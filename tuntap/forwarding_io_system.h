@@ -38,8 +38,9 @@ class ForwardingIoSystem : public IoSystem {
   // `inner` (not owned) must outlive this.
   explicit ForwardingIoSystem(IoSystem* inner) : inner_(inner) {}
 
+  using IoSystem::Open;  // And Open(path, flags).
   absl::StatusOr<int> Open(std::string_view path, int flags,
-                           int mode = 0777) override {
+                           int mode) override {
     return inner_->Open(path, flags, mode);
   }
   absl::StatusOr<std::string> Ioctl(int fd, unsigned long request,

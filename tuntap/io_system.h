@@ -29,7 +29,6 @@
 #include <string>
 #include <string_view>
 
-#include "absl/base/attributes.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -44,8 +43,7 @@ class UdpReceiver {
   virtual ~UdpReceiver() = default;
   // The payload of the next datagram, cut to `nbytes`. EAGAIN (status with
   // that errno) when none arrives in time.
-  ABSL_MUST_USE_RESULT virtual absl::StatusOr<std::string> Recv(
-      size_t nbytes) = 0;
+  virtual absl::StatusOr<std::string> Recv(size_t nbytes) = 0;
 };
 
 class IoSystem {
@@ -53,40 +51,44 @@ class IoSystem {
   virtual ~IoSystem() = default;
 
   // open(2): a new descriptor or the errno (ENOENT, EPERM, ENOSYS, ...).
-  ABSL_MUST_USE_RESULT virtual absl::StatusOr<int> Open(std::string_view path,
-                                                        int flags,
-                                                        int mode = 0777) = 0;
+  // `mode` matters only when O_CREAT creates a file. An implementation
+  // overrides this form and says `using IoSystem::Open;` to keep the short
+  // one callable on its own type.
+  virtual absl::StatusOr<int> Open(std::string_view path, int flags,
+                                   int mode) = 0;
+  // Open() with mode 0777, as open(2) and os.open default it.
+  absl::StatusOr<int> Open(std::string_view path, int flags) {
+    return Open(path, flags, 0777);
+  }
   // ioctl(2) with a buffer argument, like Python's fcntl.ioctl(fd, req,
   // bytes): `arg` is copied into a zeroed buffer of at least sizeof(struct
   // ifreq), the kernel reads and writes that buffer, and the first
   // arg.size() bytes of it are returned. An 18-byte "16sH" TUNSETIFF works.
-  ABSL_MUST_USE_RESULT virtual absl::StatusOr<std::string> Ioctl(
-      int fd, unsigned long request, std::string_view arg) = 0;
+  virtual absl::StatusOr<std::string> Ioctl(int fd, unsigned long request,
+                                            std::string_view arg) = 0;
   // ioctl(2) with an integer argument passed by value (TUNSETPERSIST and
   // friends), like fcntl.ioctl(fd, req, int): the ioctl's return value.
-  ABSL_MUST_USE_RESULT virtual absl::StatusOr<int> IoctlValue(
-      int fd, unsigned long request, unsigned long value) = 0;
+  virtual absl::StatusOr<int> IoctlValue(int fd, unsigned long request,
+                                         unsigned long value) = 0;
   // read(2) into `buffer`: the number of bytes read. A datagram device
   // returns one datagram per call, cut to the buffer.
-  ABSL_MUST_USE_RESULT virtual absl::StatusOr<size_t> ReadInto(
-      int fd, absl::Span<char> buffer) = 0;
+  virtual absl::StatusOr<size_t> ReadInto(int fd, absl::Span<char> buffer) = 0;
   // write(2) of one datagram: the number of bytes written.
-  ABSL_MUST_USE_RESULT virtual absl::StatusOr<size_t> Write(
-      int fd, std::string_view data) = 0;
+  virtual absl::StatusOr<size_t> Write(int fd, std::string_view data) = 0;
   // close(2).
-  ABSL_MUST_USE_RESULT virtual absl::Status Close(int fd) = 0;
+  virtual absl::Status Close(int fd) = 0;
 
   // Sends `payload` as one UDP datagram to `to` from the far side of the
   // tunnel; returns the source endpoint it was sent from.
-  ABSL_MUST_USE_RESULT virtual absl::StatusOr<IPv4Address> SendUdp(
-      std::string_view payload, const IPv4Address& to) = 0;
+  virtual absl::StatusOr<IPv4Address> SendUdp(std::string_view payload,
+                                              const IPv4Address& to) = 0;
   // A receiver for datagrams sent to `local` through the tunnel open as
   // `fd` (which the real system ignores: the kernel routes).
-  ABSL_MUST_USE_RESULT virtual absl::StatusOr<std::unique_ptr<UdpReceiver>>
-  ReceiveUdp(int fd, const IPv4Address& local) = 0;
+  virtual absl::StatusOr<std::unique_ptr<UdpReceiver>> ReceiveUdp(
+      int fd, const IPv4Address& local) = 0;
 
   // read(2) of at most `limit` bytes, returned as a string.
-  ABSL_MUST_USE_RESULT absl::StatusOr<std::string> Read(int fd, size_t limit);
+  absl::StatusOr<std::string> Read(int fd, size_t limit);
 };
 
 }  // namespace standin

@@ -9,8 +9,8 @@
 #include "standin/netstack/ethernet.h"
 #include "standin/netstack/ipv4.h"
 #include "standin/netstack/udp.h"
+#include "standin/transport/absl_string_view.h"
 #include "standin/transport/address.h"
-#include "standin/transport/internal/absl_view.h"
 #include "standin/transport/status.h"
 
 namespace standin {
@@ -115,19 +115,18 @@ std::vector<int> MemoryIoSystem::open_fds() const {
 }
 
 absl::Status MemoryIoSystem::CheckPermission(std::string_view operation) const {
-  if (permissions_.contains(internal::AbslView(operation))) {
+  if (permissions_.contains(AbslView(operation))) {
     return absl::OkStatus();
   }
-  return ErrnoStatus(EPERM, absl::StrCat(internal::AbslView(operation),
-                                         " is not in permissions()"));
+  return ErrnoStatus(
+      EPERM, absl::StrCat(AbslView(operation), " is not in permissions()"));
 }
 
 absl::StatusOr<Tunnel*> MemoryIoSystem::Lookup(
     int fd, std::string_view operation) const {
   Tunnel* tunnel = GetTunnel(fd);
   if (tunnel == nullptr) {
-    return ErrnoStatus(
-        EBADF, absl::StrCat(internal::AbslView(operation), " on fd ", fd));
+    return ErrnoStatus(EBADF, absl::StrCat(AbslView(operation), " on fd ", fd));
   }
   return tunnel;
 }
@@ -138,7 +137,7 @@ absl::StatusOr<int> MemoryIoSystem::Open(std::string_view path, int flags,
   auto it = devices_.find(std::string(path));
   if (it == devices_.end()) {
     return ErrnoStatus(ENOSYS,
-                       absl::StrCat("open ", internal::AbslView(path),
+                       absl::StrCat("open ", AbslView(path),
                                     ": no such special device registered"));
   }
   const int fd = next_fd_++;

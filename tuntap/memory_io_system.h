@@ -83,10 +83,10 @@ class MemoryIoSystem : public IoSystem {
                                          const IPv4Address& to);
 
   // --- IoSystem: descriptors ---------------------------------------------
+  using IoSystem::Open;  // And Open(path, flags).
   // EPERM unless "open" is in permissions(); ENOSYS for a path nobody
   // registered; otherwise the next descriptor, from kFirstFd up.
-  absl::StatusOr<int> Open(std::string_view path, int flags,
-                           int mode = 0777) override;
+  absl::StatusOr<int> Open(std::string_view path, int flags, int mode) override;
   // Drops the Tunnel; EBADF for a descriptor not open.
   absl::Status Close(int fd) override;
   // --- IoSystem: the device (EBADF for a descriptor not open) -------------

@@ -11,30 +11,16 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "standin/transport/internal/absl_view.h"
+#include "standin/transport/absl_string_view.h"
 #include "standin/transport/status.h"
+#include "standin/transport/unique_fd.h"
 
 namespace standin {
 namespace {
-
-// Closes a descriptor on scope exit.
-class ScopedFd {
- public:
-  explicit ScopedFd(int fd) : fd_(fd) {}
-  ScopedFd(const ScopedFd&) = delete;
-  ScopedFd& operator=(const ScopedFd&) = delete;
-  ~ScopedFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 sockaddr_in SockaddrOf(IPv4Host host, uint16_t port) {
   sockaddr_in addr{};
@@ -51,7 +37,7 @@ IPv4Address EndpointOf(const sockaddr_in& addr) {
 
 class SocketReceiver : public UdpReceiver {
  public:
-  explicit SocketReceiver(int fd) : fd_(fd) {}
+  explicit SocketReceiver(UniqueFd fd) : fd_(std::move(fd)) {}
   absl::StatusOr<std::string> Recv(size_t nbytes) override {
     std::string out(nbytes, '\0');
     ssize_t n;
@@ -64,7 +50,7 @@ class SocketReceiver : public UdpReceiver {
   }
 
  private:
-  ScopedFd fd_;
+  UniqueFd fd_;
 };
 
 // EAGAIN and EINTR are the everyday results of a non-blocking loop; building
@@ -137,7 +123,10 @@ absl::StatusOr<size_t> RealIoSystem::Write(int fd, std::string_view data) {
 }
 
 absl::Status RealIoSystem::Close(int fd) {
-  if (::close(fd) < 0) return ErrnoStatus(errno, absl::StrCat("close fd ", fd));
+  // The caller hands `fd` over to be closed; UniqueFd reports the errno.
+  if (int err = UniqueFd(fd).Close(); err != 0) {
+    return ErrnoStatus(err, absl::StrCat("close fd ", fd));
+  }
   return absl::OkStatus();
 }
 
@@ -145,7 +134,7 @@ absl::StatusOr<IPv4Address> RealIoSystem::SendUdp(std::string_view payload,
                                                   const IPv4Address& to) {
   const sockaddr_in source = SockaddrOf(options_.udp_source, 0);
   const sockaddr_in dest = SockaddrOf(to.host, to.port);
-  ScopedFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (sock.get() < 0) return ErrnoStatus(errno, "socket(AF_INET, SOCK_DGRAM)");
   if (::bind(sock.get(), reinterpret_cast<const sockaddr*>(&source),
              sizeof(source)) < 0) {
@@ -174,7 +163,7 @@ absl::StatusOr<IPv4Address> RealIoSystem::SendUdp(std::string_view payload,
 absl::StatusOr<std::unique_ptr<UdpReceiver>> RealIoSystem::ReceiveUdp(
     int /*fd*/, const IPv4Address& local) {
   const sockaddr_in addr = SockaddrOf(local.host, local.port);
-  ScopedFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (sock.get() < 0) return ErrnoStatus(errno, "socket(AF_INET, SOCK_DGRAM)");
   const timeval timeout = absl::ToTimeval(options_.receive_timeout);
   if (::setsockopt(sock.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout,
@@ -186,7 +175,7 @@ absl::StatusOr<std::unique_ptr<UdpReceiver>> RealIoSystem::ReceiveUdp(
     return ErrnoStatus(errno,
                        absl::StrCat("bind UDP receiver ", local.ToString()));
   }
-  return std::make_unique<SocketReceiver>(sock.release());
+  return std::make_unique<SocketReceiver>(std::move(sock));
 }
 
 }  // namespace standin

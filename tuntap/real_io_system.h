@@ -43,9 +43,9 @@ class RealIoSystem : public IoSystem {
   RealIoSystem() : RealIoSystem(Options{}) {}
   explicit RealIoSystem(Options options) : options_(std::move(options)) {}
 
+  using IoSystem::Open;  // And Open(path, flags).
   // open(2): EPERM without privilege, ENOENT without /dev/net/tun.
-  absl::StatusOr<int> Open(std::string_view path, int flags,
-                           int mode = 0777) override;
+  absl::StatusOr<int> Open(std::string_view path, int flags, int mode) override;
   // ioctl(2) on a zeroed buffer of at least sizeof(struct ifreq).
   absl::StatusOr<std::string> Ioctl(int fd, unsigned long request,
                                     std::string_view arg) override;

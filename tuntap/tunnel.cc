@@ -3,8 +3,6 @@
 #include <fcntl.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -12,7 +10,8 @@
 #include "standin/netstack/builders.h"
 #include "standin/netstack/ethernet.h"
 #include "standin/netstack/mac_address.h"
-#include "standin/transport/internal/absl_view.h"
+#include "standin/transport/absl_string_view.h"
+#include "standin/transport/misuse.h"
 #include "standin/transport/status.h"
 
 namespace standin {
@@ -22,10 +21,8 @@ namespace {
 constexpr size_t kIfreqSize = 40;
 constexpr size_t kEthernetHeaderSize = netstack::EthernetFrame::kHeaderSize;
 
-[[noreturn]] void Die(const std::string& message) {
-  std::fprintf(stderr, "standin::Tunnel misuse: %s\n", message.c_str());
-  std::fflush(stderr);
-  std::abort();
+[[noreturn]] void Die(std::string_view message) {
+  DieOfMisuse("standin::Tunnel", message);
 }
 
 void StoreBe16(char* p, uint16_t v) {
@@ -166,8 +163,7 @@ absl::StatusOr<size_t> Tunnel::Write(std::string_view data) {
 
 std::string Tunnel::NameFor(std::string_view requested, TunnelType type) const {
   if (naming_ == Naming::kTwisted) {
-    return absl::StrCat(
-        internal::AbslView(requested.substr(0, kIfNameSize - 4)), "123");
+    return absl::StrCat(AbslView(requested.substr(0, kIfNameSize - 4)), "123");
   }
   std::string name(requested);
   if (name.empty()) name = type == TunnelType::kTap ? "tap%d" : "tun%d";

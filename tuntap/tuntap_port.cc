@@ -11,7 +11,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "standin/transport/internal/absl_view.h"
+#include "standin/transport/absl_string_view.h"
 #include "standin/transport/status.h"
 #include "standin/tuntap/real_io_system.h"
 
@@ -225,7 +225,7 @@ std::string TuntapPort::DebugString() const {
 }
 
 std::string TuntapPort::LogPrefix() const {
-  return absl::StrCat(internal::AbslView(BareName(ProtocolName())), " (",
+  return absl::StrCat(AbslView(BareName(ProtocolName())), " (",
                       standin::ToString(type_), ")");
 }
 

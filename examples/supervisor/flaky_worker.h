@@ -6,9 +6,9 @@
 //
 //   standin::Process::Options options =
 //       standin::examples::FlakyWorkerOptions("/tmp/dir/attempts");
-//   // options.argv = {"/bin/sh", "-c", "<script>", "flaky",
-//   "/tmp/dir/attempts"} auto child = standin::Process::Spawn(&reactor,
-//   &protocol, options);
+//   // options.argv == {"/bin/sh", "-c", "<script>", "flaky",
+//   //                  "/tmp/dir/attempts"}
+//   auto child = standin::Process::Spawn(&reactor, &protocol, options);
 #ifndef STANDIN_EXAMPLES_SUPERVISOR_FLAKY_WORKER_H_
 #define STANDIN_EXAMPLES_SUPERVISOR_FLAKY_WORKER_H_
 

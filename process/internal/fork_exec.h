@@ -14,10 +14,10 @@
 // Example:
 //
 //   absl::StatusOr<process_internal::ForkedChild> child =
-//       process_internal::ForkExec({.argv = {"cat"},
-//                                   .child_fds = {{0, ChildFdKind::kToChild},
-//                                                 {1,
-//                                                 ChildFdKind::kFromChild}}});
+//       process_internal::ForkExec(
+//           {.argv = {"cat"},
+//            .child_fds = {{0, ChildFdKind::kToChild},
+//                          {1, ChildFdKind::kFromChild}}});
 //   if (!child.ok()) return child.status();  // "cannot execute ..."
 //   standin::UniqueFd stdin_fd = std::move(child->our_ends.at(0));
 #ifndef STANDIN_PROCESS_INTERNAL_FORK_EXEC_H_

@@ -65,7 +65,8 @@ absl::StatusOr<std::unique_ptr<SigchldWakeup>> SigchldWakeup::Create() {
   if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
     return ErrnoStatus(errno, "pipe2 for SIGCHLD");
   }
-  std::unique_ptr<SigchldWakeup> wakeup(new SigchldWakeup(fds[0], fds[1]));
+  std::unique_ptr<SigchldWakeup> wakeup(
+      new SigchldWakeup(UniqueFd(fds[0]), UniqueFd(fds[1])));
   for (int i = 0; i < kMaxSigchldSlots; ++i) {
     int expected = -1;
     if (g_sigchld_fds[i].compare_exchange_strong(expected, fds[1])) {
@@ -82,19 +83,19 @@ absl::StatusOr<std::unique_ptr<SigchldWakeup>> SigchldWakeup::Create() {
 }
 
 SigchldWakeup::~SigchldWakeup() {
+  // Out of the handler's table before the pipe closes (with the members).
   if (slot_ >= 0) g_sigchld_fds[slot_].store(-1);
-  ::close(read_fd_);
-  ::close(write_fd_);
 }
 
 void SigchldWakeup::Wake() {
-  ssize_t ignored = ::write(write_fd_, "c", 1);  // EAGAIN: one is pending.
+  ssize_t ignored =
+      ::write(write_fd_.get(), "c", 1);  // EAGAIN: one is pending.
   (void)ignored;
 }
 
 void SigchldWakeup::Drain() {
   char buffer[64];
-  while (::read(read_fd_, buffer, sizeof(buffer)) > 0) {
+  while (::read(read_fd_.get(), buffer, sizeof(buffer)) > 0) {
   }
 }
 

@@ -20,8 +20,10 @@
 #define STANDIN_PROCESS_INTERNAL_SIGCHLD_WAKEUP_H_
 
 #include <memory>
+#include <utility>
 
 #include "absl/status/statusor.h"
+#include "standin/transport/unique_fd.h"
 
 namespace standin::process_internal {
 
@@ -40,17 +42,17 @@ class SigchldWakeup {
   ~SigchldWakeup();
 
   // Readable after a SIGCHLD (or Wake()).
-  int read_fd() const { return read_fd_; }
+  int read_fd() const { return read_fd_.get(); }
   // Queues a wakeup by hand.
   void Wake();
   // Empties the pipe.
   void Drain();
 
  private:
-  SigchldWakeup(int read_fd, int write_fd)
-      : read_fd_(read_fd), write_fd_(write_fd) {}
-  int read_fd_;
-  int write_fd_;
+  SigchldWakeup(UniqueFd read_fd, UniqueFd write_fd)
+      : read_fd_(std::move(read_fd)), write_fd_(std::move(write_fd)) {}
+  UniqueFd read_fd_;
+  UniqueFd write_fd_;
   int slot_ = -1;
 };
 
