@@ -114,4 +114,15 @@ size_t WriteUdpIpv4Frame(const UdpFrameSpec& spec, std::string_view payload,
   return size;
 }
 
+std::ostream& operator<<(std::ostream& os, UdpChecksumMode mode) {
+  return os << (mode == UdpChecksumMode::kNone ? "none" : "compute");
+}
+
+std::ostream& operator<<(std::ostream& os, const UdpFrameSpec& spec) {
+  return os << "UdpFrameSpec{" << spec.source_mac << " " << spec.source_ip
+            << ":" << spec.source_port << " > " << spec.destination_mac << " "
+            << spec.destination_ip << ":" << spec.destination_port << ", ttl "
+            << int{spec.ttl} << ", checksum " << spec.checksum << "}";
+}
+
 }  // namespace standin::netstack

@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -31,6 +32,8 @@ namespace standin::netstack {
 
 // Whether the UDP checksum is computed or sent as 0 ("none", RFC 768).
 enum class UdpChecksumMode { kCompute, kNone };
+// "compute" / "none".
+std::ostream& operator<<(std::ostream& os, UdpChecksumMode mode);
 
 // An Ethernet II frame: header + `payload` (no padding, no FCS).
 std::string BuildEthernet(MacAddress source, MacAddress destination,
@@ -67,6 +70,9 @@ struct UdpFrameSpec {
   uint8_t ttl = 64;
   UdpChecksumMode checksum = UdpChecksumMode::kCompute;
 };
+// "UdpFrameSpec{02:..:01 192.0.2.1:40000 > 02:..:02 192.0.2.2:53, ttl 64,
+// checksum compute}".
+std::ostream& operator<<(std::ostream& os, const UdpFrameSpec& spec);
 
 // The size of the Ethernet/IPv4/UDP frame carrying `payload_size` bytes.
 constexpr size_t UdpFrameSize(size_t payload_size) {

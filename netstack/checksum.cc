@@ -379,6 +379,20 @@ bool SimdPathAvailable(SimdPath path) {
   return false;
 }
 
+std::ostream& operator<<(std::ostream& os, SimdPath path) {
+  switch (path) {
+    case SimdPath::kScalar:
+      return os << "scalar";
+    case SimdPath::kSse2:
+      return os << "sse2";
+    case SimdPath::kAvx2:
+      return os << "avx2";
+    case SimdPath::kAvxVnni:
+      return os << "avx-vnni";
+  }
+  return os << "SimdPath(" << static_cast<int>(path) << ")";
+}
+
 SimdPath BestSimdPath() {
   for (SimdPath path : {SimdPath::kAvxVnni, SimdPath::kAvx2, SimdPath::kSse2}) {
     if (SimdPathAvailable(path)) return path;

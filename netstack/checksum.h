@@ -24,6 +24,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <ostream>
 #include <string_view>
 
 namespace standin::netstack {
@@ -63,6 +64,8 @@ namespace internal {
 // The ways the sum can be taken; the best available is used. Tests run all
 // of them against the naive definition.
 enum class SimdPath { kScalar, kSse2, kAvx2, kAvxVnni };
+// "scalar", "sse2", "avx2", "avx-vnni".
+std::ostream& operator<<(std::ostream& os, SimdPath path);
 // Whether `path` can run on this CPU and build.
 bool SimdPathAvailable(SimdPath path);
 // The path InternetChecksum() uses for long buffers on this CPU.

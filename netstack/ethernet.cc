@@ -1,6 +1,8 @@
 #include "standin/netstack/ethernet.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "standin/transport/quoted_bytes.h"
 
 namespace standin::netstack {
 
@@ -18,6 +20,18 @@ EthernetHeader EthernetHeader::FromFrame(const EthernetFrame& frame) {
   return EthernetHeader{.destination = frame.destination(),
                         .source = frame.source(),
                         .ethertype = frame.ethertype()};
+}
+
+std::ostream& operator<<(std::ostream& os, const EthernetFrame& frame) {
+  return os << "EthernetFrame{" << frame.source() << " > "
+            << frame.destination() << ", type "
+            << absl::StrFormat("0x%04x", frame.ethertype()) << ", payload "
+            << QuotedBytes(frame.payload()) << "}";
+}
+
+std::ostream& operator<<(std::ostream& os, const EthernetHeader& header) {
+  return os << "EthernetHeader{" << header.source << " > " << header.destination
+            << ", type " << absl::StrFormat("0x%04x", header.ethertype) << "}";
 }
 
 }  // namespace standin::netstack

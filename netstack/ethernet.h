@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <ostream>
 #include <string_view>
 
 #include "absl/status/statusor.h"
@@ -99,6 +100,12 @@ struct EthernetHeader {
   friend bool operator==(const EthernetHeader&,
                          const EthernetHeader&) = default;
 };
+
+// One line each, source > destination: "EthernetFrame{02:00:00:00:00:01 >
+// ff:ff:ff:ff:ff:ff, type 0x0800, payload "E\x00..."... (46 bytes)}" (see
+// QuotedBytes()) and "EthernetHeader{... > ..., type 0x0806}".
+std::ostream& operator<<(std::ostream& os, const EthernetFrame& frame);
+std::ostream& operator<<(std::ostream& os, const EthernetHeader& header);
 
 }  // namespace standin::netstack
 

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_format.h"
 #include "standin/netstack/checksum.h"
+#include "standin/transport/quoted_bytes.h"
 
 namespace standin::netstack {
 absl::StatusOr<Ipv4Packet> Ipv4Packet::Parse(std::string_view bytes) {
@@ -129,6 +130,44 @@ void Ipv4Header::Emit(char* out) const {
     folded = OnesComplementSum(options, sum);
   }
   StoreBe16(out + ipv4_field::kChecksum.start, static_cast<uint16_t>(~folded));
+}
+
+namespace {
+
+// The fields both printers share.
+void PrintIpv4Fields(std::ostream& os, IPv4Host source, IPv4Host destination,
+                     uint8_t protocol, uint8_t ttl, uint16_t identification,
+                     uint8_t tos, bool dont_fragment, bool more_fragments,
+                     uint16_t fragment_offset, size_t options_size) {
+  os << source << " > " << destination << ", protocol " << int{protocol}
+     << ", ttl " << int{ttl} << ", id " << identification;
+  if (tos != 0) os << ", tos " << int{tos};
+  if (dont_fragment) os << ", DF";
+  if (more_fragments) os << ", MF";
+  if (fragment_offset != 0) os << ", fragment offset " << fragment_offset;
+  if (options_size != 0) os << ", options " << options_size << " bytes";
+}
+
+}  // namespace
+
+std::ostream& operator<<(std::ostream& os, const Ipv4Packet& packet) {
+  os << "Ipv4Packet{";
+  PrintIpv4Fields(os, packet.source(), packet.destination(), packet.protocol(),
+                  packet.ttl(), packet.identification(), packet.tos(),
+                  packet.dont_fragment(), packet.more_fragments(),
+                  packet.fragment_offset(), packet.options().size());
+  return os << ", checksum " << absl::StrFormat("0x%04x", packet.checksum())
+            << ", " << packet.total_length() << " bytes, payload "
+            << QuotedBytes(packet.payload()) << "}";
+}
+
+std::ostream& operator<<(std::ostream& os, const Ipv4Header& header) {
+  os << "Ipv4Header{";
+  PrintIpv4Fields(os, header.source, header.destination, header.protocol,
+                  header.ttl, header.identification, header.tos,
+                  header.dont_fragment, header.more_fragments,
+                  header.fragment_offset, header.options.size());
+  return os << ", payload " << header.payload_length << " bytes}";
 }
 
 }  // namespace standin::netstack

@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -190,6 +191,14 @@ struct Ipv4Header {
 
   friend bool operator==(const Ipv4Header&, const Ipv4Header&) = default;
 };
+
+// One line each, source > destination: "Ipv4Packet{192.0.2.1 > 192.0.2.2,
+// protocol 17, ttl 64, id 7, DF, checksum 0x1c2d, 33 bytes, payload
+// "\x00\x07..."... (13 bytes)}" (see QuotedBytes(); MF, fragment offset and
+// options appear when set) and "Ipv4Header{... > ..., protocol 1, ttl 64, id
+// 0, payload 8 bytes}".
+std::ostream& operator<<(std::ostream& os, const Ipv4Packet& packet);
+std::ostream& operator<<(std::ostream& os, const Ipv4Header& header);
 
 }  // namespace standin::netstack
 

@@ -125,4 +125,14 @@ absl::Status PcapWriter::WritePacket(std::string_view packet, absl::Time when) {
   return s;
 }
 
+std::ostream& operator<<(std::ostream& os, LinkType type) {
+  switch (type) {
+    case LinkType::kEthernet:
+      return os << "LINKTYPE_ETHERNET";
+    case LinkType::kRaw:
+      return os << "LINKTYPE_RAW";
+  }
+  return os << "LinkType(" << static_cast<uint32_t>(type) << ")";
+}
+
 }  // namespace standin::netstack

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -41,6 +42,8 @@ enum class LinkType : uint32_t {
   kEthernet = 1,  // LINKTYPE_ETHERNET: frames with a 14-byte Ethernet header
   kRaw = 101,     // LINKTYPE_RAW: bare IP packets, as a TUN device sees them
 };
+// "LINKTYPE_ETHERNET", "LINKTYPE_RAW".
+std::ostream& operator<<(std::ostream& os, LinkType type);
 
 class PcapWriter {
  public:

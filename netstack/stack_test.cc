@@ -60,6 +60,8 @@ struct Case {
   std::string frame;
   Layer layer;
   DropReason reason;
+  // gtest names the failing case instead of dumping the struct's bytes.
+  friend void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 };
 
 class Stack {

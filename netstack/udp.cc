@@ -3,6 +3,7 @@
 #include "absl/strings/str_format.h"
 #include "standin/netstack/checksum.h"
 #include "standin/netstack/ipv4.h"
+#include "standin/transport/quoted_bytes.h"
 
 namespace standin::netstack {
 namespace {
@@ -128,6 +129,27 @@ void UdpHeader::EmitWithChecksum(IPv4Host source, IPv4Host destination,
   h.checksum = UdpChecksum(source, destination, source_port, destination_port,
                            std::string_view(datagram + kSize, size - kSize));
   h.Emit(datagram);
+}
+
+namespace {
+
+std::string ChecksumText(uint16_t checksum) {
+  return checksum == 0 ? "none" : absl::StrFormat("0x%04x", checksum);
+}
+
+}  // namespace
+
+std::ostream& operator<<(std::ostream& os, const UdpDatagram& datagram) {
+  return os << "UdpDatagram{" << datagram.source_port() << " > "
+            << datagram.destination_port() << ", length " << datagram.length()
+            << ", checksum " << ChecksumText(datagram.checksum())
+            << ", payload " << QuotedBytes(datagram.payload()) << "}";
+}
+
+std::ostream& operator<<(std::ostream& os, const UdpHeader& header) {
+  return os << "UdpHeader{" << header.source_port << " > "
+            << header.destination_port << ", length " << header.length
+            << ", checksum " << ChecksumText(header.checksum) << "}";
 }
 
 }  // namespace standin::netstack

@@ -21,6 +21,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <ostream>
 #include <string_view>
 
 #include "absl/status/statusor.h"
@@ -156,6 +157,12 @@ struct UdpHeader {
 
   friend bool operator==(const UdpHeader&, const UdpHeader&) = default;
 };
+
+// One line each, source port > destination port: "UdpDatagram{40000 > 53,
+// length 13, checksum 0x1c2d, payload "query"}" (see QuotedBytes()) and
+// "UdpHeader{40000 > 53, length 13, checksum none}".
+std::ostream& operator<<(std::ostream& os, const UdpDatagram& datagram);
+std::ostream& operator<<(std::ostream& os, const UdpHeader& header);
 
 }  // namespace standin::netstack
 

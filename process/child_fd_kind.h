@@ -8,12 +8,19 @@
 #ifndef STANDIN_PROCESS_CHILD_FD_KIND_H_
 #define STANDIN_PROCESS_CHILD_FD_KIND_H_
 
+#include <ostream>
+
 namespace standin {
 
 enum class ChildFdKind {
   kToChild,    // We write, the child reads (like stdin). Twisted's "w".
   kFromChild,  // The child writes, we read (like stdout). Twisted's "r".
 };
+
+// "to child" / "from child".
+inline std::ostream& operator<<(std::ostream& os, ChildFdKind kind) {
+  return os << (kind == ChildFdKind::kToChild ? "to child" : "from child");
+}
 
 }  // namespace standin
 

@@ -22,6 +22,7 @@
 
 #include <deque>
 #include <memory>
+#include <ostream>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -40,6 +41,13 @@ class FakeProcessSpawner : public ProcessSpawner {
     Process::Options options;
     // The fake handed out; null when the call failed.
     FakeProcessTransport* transport = nullptr;
+
+    // "Call{Process::Options{...}, spawned}" ("failed" when it did).
+    friend void PrintTo(const Call& call, std::ostream* os) {
+      *os << "Call{";
+      PrintTo(call.options, os);
+      *os << (call.transport != nullptr ? ", spawned}" : ", failed}");
+    }
   };
 
   // `transport_options` configures every fake (pid, signals_end_child...);

@@ -4,10 +4,13 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "standin/process/process_status.h"
 #include "standin/process/signal_names.h"
 #include "standin/transport/address.h"
 #include "standin/transport/misuse.h"
+#include "standin/transport/quoted_bytes.h"
 
 namespace standin {
 namespace {
@@ -270,6 +273,57 @@ void FakeProcessTransport::LoseConnection() {
   CloseChildFD(0);
   CloseChildFD(2);
   CloseChildFD(1);
+}
+
+// --- Printing ---------------------------------------------------------------
+
+void PrintTo(const FakeProcessTransport& t, std::ostream* os) {
+  // The StringTransport part in StringTransport's own words (flags and
+  // producer as its accessors name them).
+  std::string flags = t.connected() ? "connected" : "not connected";
+  auto flag = [&](bool on, const char* name) {
+    if (on) absl::StrAppend(&flags, " ", name);
+  };
+  flag(t.disconnecting(), "disconnecting");
+  flag(t.disconnected(), "disconnected");
+  flag(t.write_disconnected(), "write_disconnected");
+  flag(t.read_disconnected(), "read_disconnected");
+  auto signal = [](std::string* out, const FakeProcessTransport::Signal& s) {
+    if (const int* signo = std::get_if<int>(&s)) {
+      absl::StrAppend(out, *signo);
+    } else {
+      absl::StrAppend(out, "\"", std::get<std::string>(s), "\"");
+    }
+  };
+  *os << "FakeProcessTransport{pid ";
+  if (t.pid_.has_value()) {
+    *os << *t.pid_;
+  } else {
+    *os << "none";
+  }
+  *os << "; wrote " << QuotedBytes(t.Value());
+  for (const auto& [fd, bytes] : t.child_input_) {
+    *os << ", to fd " << fd << " " << QuotedBytes(bytes);
+  }
+  *os << "; " << flags << "; producer_state: " << t.producer_state()
+      << "; producer: "
+      << (t.producer() == nullptr ? "none"
+                                  : (t.streaming() ? "streaming" : "pull"))
+      << "; signals [" << absl::StrJoin(t.signals_, ", ", signal)
+      << "]; closed child fds {" << absl::StrJoin(t.closed_child_fds_, ", ")
+      << "}; open child fds {" << absl::StrJoin(t.open_child_fds(), ", ")
+      << "}";
+  if (!t.child_events_.empty()) {
+    *os << "; " << t.child_events_.size() << " child events waiting";
+  }
+  if (t.exit_status_.has_value()) {
+    *os << "; exit \"" << t.exit_status_->message() << "\"";
+    if (!t.exit_delivered_) *os << " (not delivered yet)";
+  } else {
+    *os << "; running";
+  }
+  if (t.ended_) *os << "; ended";
+  *os << "}";
 }
 
 }  // namespace standin

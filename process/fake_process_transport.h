@@ -49,6 +49,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <set>
 #include <string>
 #include <string_view>
@@ -158,6 +159,10 @@ class FakeProcessTransport : public StringTransportWithDisconnection,
   void WriteSequence(absl::Span<const std::string_view> chunks) override;
   // Records the call, then closes stdin, stderr and stdout (Twisted's order).
   void LoseConnection() override;
+
+  // One line for gtest: stdin bytes (cut with a count), flags, producer,
+  // signals, closed and open child fds, pending child output, the exit.
+  friend void PrintTo(const FakeProcessTransport& transport, std::ostream* os);
 
  private:
   struct Pipe {

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "standin/process/internal/fork_exec.h"
 #include "standin/process/internal/sigchld_wakeup.h"
 #include "standin/process/process_status.h"
@@ -377,6 +378,65 @@ void Process::UnregisterProducer() {
   if (it != pipes_.end() && it->second->producer() != nullptr) {
     it->second->UnregisterProducer();
   }
+}
+
+// --- Printing ---------------------------------------------------------------
+
+namespace {
+
+void QuotedList(std::ostream* os, const std::vector<std::string>& strings) {
+  *os << "["
+      << absl::StrJoin(strings, ", ",
+                       [](std::string* out, const auto& s) {
+                         absl::StrAppend(out, "\"", s, "\"");
+                       })
+      << "]";
+}
+
+}  // namespace
+
+void PrintTo(const Process::Options& options, std::ostream* os) {
+  *os << "Process::Options{argv ";
+  QuotedList(os, options.argv);
+  if (options.env.has_value()) {
+    *os << ", env ";
+    QuotedList(os, *options.env);
+  }
+  if (options.cwd.has_value()) *os << ", cwd \"" << *options.cwd << "\"";
+  *os << ", child fds {";
+  const char* separator = "";
+  for (const auto& [fd, kind] : options.child_fds) {
+    *os << separator << fd << " " << kind;
+    separator = ", ";
+  }
+  *os << "}";
+  if (!options.inherited_fds.empty()) {
+    *os << ", inherited fds {"
+        << absl::StrJoin(options.inherited_fds, ", ",
+                         absl::PairFormatter(" from "))
+        << "}";
+  }
+  if (options.reaping == Process::Reaping::kSigchld) *os << ", SIGCHLD reaping";
+  *os << "}";
+}
+
+void PrintTo(const Process& process, std::ostream* os) {
+  *os << "Process{pid ";
+  if (process.pid_.has_value()) {
+    *os << *process.pid_;
+  } else {
+    *os << "none";
+  }
+  *os << ", \"" << process.executable_ << "\"; open child fds {"
+      << absl::StrJoin(process.open_child_fds(), ", ") << "}";
+  if (process.paused_) *os << "; paused";
+  if (process.exit_status_.has_value()) {
+    *os << "; exit \"" << process.exit_status_->message() << "\"";
+  } else {
+    *os << "; running";
+  }
+  if (process.ended_) *os << "; ended";
+  *os << "}";
 }
 
 }  // namespace standin

@@ -34,6 +34,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <set>
 #include <string>
 #include <string_view>
@@ -85,6 +86,10 @@ class Process : public ProcessTransport {
     // our fd), e.g. {{2, 2}} passes our stderr through. Not watched.
     std::map<int, int> inherited_fds;
     Reaping reaping = Reaping::kAuto;
+
+    // "Process::Options{argv ["cat", "-"], child fds {0 to child, ...}}";
+    // env, cwd, inherited fds and reaping only when set.
+    friend void PrintTo(const Options& options, std::ostream* os);
   };
 
   // Starts the child and connects `protocol` (MakeConnection(), so
@@ -135,6 +140,9 @@ class Process : public ProcessTransport {
   // A producer for stdin; without a stdin pipe it is stopped at once.
   absl::Status RegisterProducer(Producer* producer, bool streaming) override;
   void UnregisterProducer() override;
+
+  // One line for gtest: pid, executable, open child fds, exit, ended.
+  friend void PrintTo(const Process& process, std::ostream* os);
 
  private:
   friend class process_internal::ChildPipe;

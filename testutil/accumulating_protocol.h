@@ -29,6 +29,7 @@
 #ifndef STANDIN_TESTUTIL_ACCUMULATING_PROTOCOL_H_
 #define STANDIN_TESTUTIL_ACCUMULATING_PROTOCOL_H_
 
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,6 +38,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "standin/transport/interfaces.h"
+#include "standin/transport/quoted_bytes.h"
 
 namespace standin::testutil {
 
@@ -98,8 +100,30 @@ class BasicAccumulatingProtocol : public Base {
     on_data_ = std::move(callback);
   }
 
+  // One line for gtest: "AccumulatingProtocol{made; received "hello" in 2
+  // chunks; lost 1 time: OUT_OF_RANGE: ...}". An operator<< (not PrintTo)
+  // so that it serves the classes derived from this one.
+  friend std::ostream& operator<<(std::ostream& os,
+                                  const BasicAccumulatingProtocol& p) {
+    os << "AccumulatingProtocol{";
+    p.PrintState(os);
+    return os << "}";
+  }
+
  protected:
   void RecordEvent(const char* event) { events_.emplace_back(event); }
+  void PrintState(std::ostream& os) const {
+    os << (made_ ? "made" : "not made") << "; received " << QuotedBytes(data_)
+       << " in " << chunks_.size()
+       << (chunks_.size() == 1 ? " chunk" : " chunks");
+    if (connection_lost_calls_ == 0) {
+      os << "; not lost";
+    } else {
+      os << "; lost " << connection_lost_calls_
+         << (connection_lost_calls_ == 1 ? " time: " : " times, last: ")
+         << closed_reason_;
+    }
+  }
 
  private:
   bool made_ = false;
@@ -144,6 +168,15 @@ class HalfCloseableAccumulatingProtocol
   }
   void set_on_write_connection_lost(absl::AnyInvocable<void()> callback) {
     on_write_connection_lost_ = std::move(callback);
+  }
+
+  // As AccumulatingProtocol's, plus the half-close callbacks counted.
+  friend std::ostream& operator<<(std::ostream& os,
+                                  const HalfCloseableAccumulatingProtocol& p) {
+    os << "HalfCloseableAccumulatingProtocol{";
+    p.PrintState(os);
+    return os << "; read side lost " << p.read_connection_lost_calls_
+              << ", write side lost " << p.write_connection_lost_calls_ << "}";
   }
 
  private:

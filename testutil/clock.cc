@@ -5,6 +5,8 @@
 #include <string>
 #include <utility>
 
+#include "absl/time/time.h"
+
 namespace standin::testutil {
 
 DelayedCall Clock::CallLater(absl::Duration delay,
@@ -27,6 +29,24 @@ void Clock::Advance(absl::Duration amount) {
 
 void Clock::Pump(absl::Span<const absl::Duration> amounts) {
   for (absl::Duration amount : amounts) Advance(amount);
+}
+
+namespace {
+
+std::string Utc(absl::Time t) {
+  return absl::FormatTime(absl::RFC3339_full, t, absl::UTCTimeZone());
+}
+
+}  // namespace
+
+void PrintTo(const Clock& clock, std::ostream* os) {
+  size_t pending = clock.pending_count();
+  *os << "Clock{now " << Utc(clock.Now()) << " (UTC), " << pending
+      << (pending == 1 ? " pending call" : " pending calls");
+  if (std::optional<absl::Time> next = clock.timers().NextDeadline()) {
+    *os << ", next due " << Utc(*next);
+  }
+  *os << "}";
 }
 
 }  // namespace standin::testutil

@@ -23,6 +23,7 @@
 
 #include <cstddef>
 #include <initializer_list>
+#include <ostream>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
@@ -73,6 +74,10 @@ class Clock {
   size_t pending_count() const { return timers_.pending_count(); }
   // The queue itself, e.g. to count its heap_entries() in a memory test.
   const TimerQueue& timers() const { return timers_; }
+
+  // "Clock{now 1970-01-01T00:00:04+00:00 (UTC), 1 pending call, next due
+  // 1970-01-01T00:00:07+00:00}".
+  friend void PrintTo(const Clock& clock, std::ostream* os);
 
  private:
   absl::Time now_;

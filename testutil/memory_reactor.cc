@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "standin/transport/status.h"
 
 namespace standin::testutil {
@@ -242,6 +243,68 @@ size_t MemoryReactor::RunReaders() {
     ++called;
   }
   return called;
+}
+
+// --- Printing ---------------------------------------------------------------
+
+namespace {
+
+const char* Connected(const Protocol* protocol) {
+  return protocol != nullptr && protocol->transport() != nullptr
+             ? "connected"
+             : "not connected yet";
+}
+
+}  // namespace
+
+void PrintTo(const MemoryReactor::TcpServer& server, std::ostream* os) {
+  *os << "TcpServer{" << server.host << ":" << server.port << ", backlog "
+      << server.backlog << (server.stopped ? ", stopped}" : ", listening}");
+}
+
+void PrintTo(const MemoryReactor::UnixServer& server, std::ostream* os) {
+  *os << "UnixServer{\"" << server.path << "\", backlog " << server.backlog
+      << (server.stopped ? ", stopped}" : ", listening}");
+}
+
+void PrintTo(const MemoryReactor::TcpClient& client, std::ostream* os) {
+  *os << "TcpClient{" << client.host << ":" << client.port << ", "
+      << Connected(client.protocol) << "}";
+}
+
+void PrintTo(const MemoryReactor::UnixClient& client, std::ostream* os) {
+  *os << "UnixClient{\"" << client.path << "\", " << Connected(client.protocol)
+      << "}";
+}
+
+void PrintTo(const MemoryReactor& reactor, std::ostream* os) {
+  auto list = [os](const char* name, const auto& calls) {
+    if (calls.empty()) return;
+    *os << "; " << name << " [";
+    const char* separator = "";
+    for (const auto& call : calls) {
+      *os << separator;
+      PrintTo(call, os);
+      separator = ", ";
+    }
+    *os << "]";
+  };
+  *os << "MemoryReactor{now "
+      << absl::FormatTime(absl::RFC3339_full, reactor.Now(),
+                          absl::UTCTimeZone())
+      << " (UTC); " << reactor.readers_.size() << " readers, "
+      << reactor.writers_.size() << " writers; "
+      << reactor.clock_.pending_count()
+      << (reactor.clock_.pending_count() == 1 ? " pending timer"
+                                              : " pending timers");
+  list("tcp servers", reactor.tcp_servers_);
+  list("unix servers", reactor.unix_servers_);
+  list("tcp clients", reactor.tcp_clients_);
+  list("unix clients", reactor.unix_clients_);
+  if (reactor.unhandled_errors() != 0) {
+    *os << "; " << reactor.unhandled_errors() << " unhandled errors";
+  }
+  *os << "}";
 }
 
 }  // namespace standin::testutil

@@ -38,6 +38,7 @@
 #include <deque>
 #include <initializer_list>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -65,12 +66,15 @@ class MemoryReactor : public Reactor, public StreamNetwork {
     int backlog = 0;
     ProtocolFactory factory;
     bool stopped = false;
+    // "TcpServer{127.0.0.1:6379, backlog 50, listening}" (or "stopped").
+    friend void PrintTo(const TcpServer& server, std::ostream* os);
   };
   struct UnixServer {
     std::string path;
     int backlog = 0;
     ProtocolFactory factory;
     bool stopped = false;
+    friend void PrintTo(const UnixServer& server, std::ostream* os);
   };
   // One recorded ConnectTcp() call. `transport` is the
   // StringTransportWithDisconnection handed back to the caller (owned by
@@ -83,12 +87,16 @@ class MemoryReactor : public Reactor, public StreamNetwork {
     Protocol* protocol = nullptr;
     ConnectFailed on_failed;
     StringTransportWithDisconnection* transport = nullptr;
+    // "TcpClient{127.0.0.1:6379, connected}" ("not connected yet" until the
+    // test calls protocol->MakeConnection(transport)).
+    friend void PrintTo(const TcpClient& client, std::ostream* os);
   };
   struct UnixClient {
     std::string path;
     Protocol* protocol = nullptr;
     ConnectFailed on_failed;
     StringTransportWithDisconnection* transport = nullptr;
+    friend void PrintTo(const UnixClient& client, std::ostream* os);
   };
 
   explicit MemoryReactor(absl::Time start = absl::UnixEpoch())
@@ -165,6 +173,10 @@ class MemoryReactor : public Reactor, public StreamNetwork {
   // tests count them to prove a transport does not re-register needlessly).
   size_t add_reader_calls() const { return add_reader_calls_; }
   size_t add_writer_calls() const { return add_writer_calls_; }
+
+  // One line for gtest: the time, readers and writers, pending timers,
+  // recorded listen/connect calls, unhandled errors.
+  friend void PrintTo(const MemoryReactor& reactor, std::ostream* os);
 
  private:
   absl::Status Fire(Selectable* selectable, bool write);

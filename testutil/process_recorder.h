@@ -20,6 +20,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <ostream>
 #include <set>
 #include <string>
 #include <string_view>
@@ -27,6 +28,7 @@
 
 #include "absl/status/status.h"
 #include "standin/process/process_protocol.h"
+#include "standin/transport/quoted_bytes.h"
 
 namespace standin::testutil {
 
@@ -38,6 +40,26 @@ class ProcessRecorder : public ProcessProtocol {
     Kind kind;
     int fd = -1;  // kData and kLost.
     friend bool operator==(const Call&, const Call&) = default;
+    // "ConnectionMade", "Data(1)", "Lost(2)", "Exited", "Ended".
+    friend void PrintTo(const Call& call, std::ostream* os) {
+      switch (call.kind) {
+        case Kind::kConnectionMade:
+          *os << "ConnectionMade";
+          return;
+        case Kind::kData:
+          *os << "Data(" << call.fd << ")";
+          return;
+        case Kind::kLost:
+          *os << "Lost(" << call.fd << ")";
+          return;
+        case Kind::kExited:
+          *os << "Exited";
+          return;
+        case Kind::kEnded:
+          *os << "Ended";
+          return;
+      }
+    }
   };
 
   void ConnectionMade() override {
@@ -85,6 +107,26 @@ class ProcessRecorder : public ProcessProtocol {
   const std::optional<absl::Status>& exited() const { return exited_; }
   const std::optional<absl::Status>& ended() const { return ended_; }
   const std::vector<Call>& calls() const { return calls_; }
+
+  // One line for gtest: the calls in order, each fd's bytes, the statuses.
+  friend void PrintTo(const ProcessRecorder& recorder, std::ostream* os) {
+    *os << "ProcessRecorder{calls [";
+    for (size_t i = 0; i < recorder.calls_.size(); ++i) {
+      *os << (i == 0 ? "" : ", ");
+      PrintTo(recorder.calls_[i], os);
+    }
+    *os << "]";
+    for (const auto& [fd, bytes] : recorder.data_) {
+      *os << "; fd " << fd << " " << QuotedBytes(bytes);
+    }
+    if (recorder.exited_.has_value()) {
+      *os << "; exited \"" << recorder.exited_->message() << "\"";
+    }
+    if (recorder.ended_.has_value()) {
+      *os << "; ended \"" << recorder.ended_->message() << "\"";
+    }
+    *os << "}";
+  }
 
   // Hooks a test can set to act from inside the callbacks.
   std::function<void()> on_connection_made;

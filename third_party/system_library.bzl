@@ -65,6 +65,7 @@ def _debian_abseil_impl(ctx):
         for f in ctx.path(_LIBDIR).readdir()
         if f.basename.startswith("libabsl_") and f.basename.endswith(".so")
     ])
+
     # Not --as-needed: with Bazel's dynamic test linking the references come
     # from our own shared objects, which the final link cannot see.
     linkopts = ["-l" + lib for lib in libs]

@@ -40,12 +40,12 @@ CXXFLAGS=(-std=c++20 -O1 -g -Wall -Wextra -Werror -I"$OUT/include")
 LIBS=(-labsl_status -labsl_statusor -labsl_str_format_internal -labsl_strings
       -labsl_strings_internal -labsl_hash -labsl_raw_hash_set
       -labsl_low_level_hash -labsl_city -labsl_int128 -labsl_throw_delegate
-      -labsl_raw_logging_internal -labsl_time -labsl_time_zone -labsl_cord
-      -labsl_cord_internal -labsl_cordz_info -labsl_cordz_functions)
+      -labsl_raw_logging_internal -labsl_cord -labsl_cord_internal
+      -labsl_cordz_info -labsl_cordz_functions -labsl_time -labsl_time_zone)
 # The library sources the fuzzers link: netstack's (not its tests,
-# benchmarks or fuzzers) and the transport vocabulary it uses (Host builds
-# errno statuses and schedules ARP timeouts).
-SOURCES=(transport/address transport/status transport/timer_queue)
+# benchmarks or fuzzers) and the transport pieces it uses.
+SOURCES=(transport/address transport/status transport/timer_queue
+         transport/quoted_bytes)
 for f in "$REPO"/netstack/*.cc; do
   case "$f" in
     *_test.cc | *_benchmark.cc | *_fuzzer.cc) continue ;;

@@ -156,5 +156,8 @@ std::ostream& operator<<(std::ostream& os, const TunnelAddress& a) {
 std::ostream& operator<<(std::ostream& os, TunnelType type) {
   return os << ToString(type);
 }
+std::ostream& operator<<(std::ostream& os, IPv4Address::Kind kind) {
+  return os << ToString(kind);
+}
 
 }  // namespace standin

@@ -330,6 +330,7 @@ std::ostream& operator<<(std::ostream& os, const UnixAddress& a);
 std::ostream& operator<<(std::ostream& os, const ProcessAddress& a);
 std::ostream& operator<<(std::ostream& os, const TunnelAddress& a);
 std::ostream& operator<<(std::ostream& os, TunnelType type);
+std::ostream& operator<<(std::ostream& os, IPv4Address::Kind kind);
 
 }  // namespace standin
 

@@ -45,7 +45,7 @@ class EpollHarness : public ReactorHarness {
 
   void MakeReadable(int fd) override {
     auto it = peers_.find(fd);
-    ASSERT_NE(it, peers_.end()) << "not a harness descriptor: " << fd;
+    ASSERT_TRUE(it != peers_.end()) << "not a harness descriptor: " << fd;
     ASSERT_EQ(::write(it->second, "x", 1), 1);
   }
 

@@ -512,7 +512,7 @@ TEST_F(FileDescriptorTest, ProtocolMayDestroyTheTransportInConnectionLost) {
   file->Write("x");
   file->LoseConnection();
   reactor.RunWriters();
-  EXPECT_EQ(file, nullptr);
+  EXPECT_TRUE(file == nullptr);
   EXPECT_EQ(protocol.connection_lost_calls(), 1);
 }
 
@@ -828,7 +828,7 @@ TEST(FileDescriptorHalfCloseLifetimeTest,
   protocol.set_on_connection_lost([&](const absl::Status&) { file.reset(); });
   file->reads.push_back(std::string());
   EXPECT_TRUE(reactor.FireRead(file.get()).ok());
-  EXPECT_EQ(file, nullptr);
+  EXPECT_TRUE(file == nullptr);
   EXPECT_THAT(protocol.events(),
               ElementsAre("made", "write-lost", "read-lost", "lost"));
   EXPECT_TRUE(reactor.GetReaders().empty());
@@ -844,7 +844,7 @@ TEST(FileDescriptorHalfCloseLifetimeTest,
   protocol.set_on_connection_lost([&](const absl::Status&) { file.reset(); });
   file->LoseWriteConnection();
   EXPECT_TRUE(reactor.FireWrite(file.get()).ok());
-  EXPECT_EQ(file, nullptr);
+  EXPECT_TRUE(file == nullptr);
   EXPECT_THAT(protocol.events(), ElementsAre("made", "write-lost", "lost"));
   EXPECT_TRUE(reactor.GetWriters().empty());
 }

@@ -648,6 +648,7 @@ std::unique_ptr<Protocol> ForwarderFor(Protocol* target) {
 }
 
 enum class Kind { kSocketPair, kPipePair, kTcp, kUnix };
+void PrintTo(Kind kind, std::ostream* os);
 
 std::string KindName(const ::testing::TestParamInfo<Kind>& info) {
   switch (info.param) {
@@ -661,6 +662,11 @@ std::string KindName(const ::testing::TestParamInfo<Kind>& info) {
       return "Unix";
   }
   return "?";
+}
+
+// What gtest shows for GetParam() (a scoped enum prints as raw bytes).
+void PrintTo(Kind kind, std::ostream* os) {
+  *os << KindName(::testing::TestParamInfo<Kind>(kind, 0));
 }
 
 // Connects a client and a server protocol over each kind of stream.

@@ -54,6 +54,20 @@ absl::Status DelayedCall::Delay(absl::Duration by) {
   return Reschedule(time() + by);
 }
 
+void PrintTo(const DelayedCall& call, std::ostream* os) {
+  if (call.entry_ == nullptr) {
+    *os << "DelayedCall{}";
+    return;
+  }
+  const char* state = call.active()      ? "pending"
+                      : call.called()    ? "called"
+                      : call.cancelled() ? "cancelled"
+                                         : "orphaned";  // The queue is gone.
+  *os << "DelayedCall{due "
+      << absl::FormatTime(absl::RFC3339_full, call.time(), absl::UTCTimeZone())
+      << ", " << state << "}";
+}
+
 TimerQueue::~TimerQueue() {
   // Detach everything first, so a callback's destructor that touches another
   // handle finds it inactive rather than half-removed.

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
@@ -85,6 +86,10 @@ class DelayedCall {
   // Moves the deadline by `by` from time() (Twisted's delay()); ordering as
   // for Reschedule().
   absl::Status Delay(absl::Duration by);
+
+  // "DelayedCall{due 1970-01-01T00:00:05+00:00, pending}" (UTC; "called",
+  // "cancelled"), "DelayedCall{}" for an empty handle.
+  friend void PrintTo(const DelayedCall& call, std::ostream* os);
 
  private:
   friend class TimerQueue;

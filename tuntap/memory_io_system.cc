@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "standin/netstack/builders.h"
 #include "standin/netstack/ethernet.h"
 #include "standin/netstack/ipv4.h"
@@ -220,6 +221,24 @@ absl::StatusOr<IPv4Address> MemoryIoSystem::SendUdp(std::string_view payload,
 absl::StatusOr<std::unique_ptr<UdpReceiver>> MemoryIoSystem::ReceiveUdp(
     int fd, const IPv4Address& local) {
   return std::make_unique<MemoryUdpReceiver>(this, fd, local.host, local.port);
+}
+
+void PrintTo(const MemoryIoSystem& system, std::ostream* os) {
+  *os << "MemoryIoSystem{";
+  std::vector<int> fds = system.open_fds();
+  if (fds.empty()) *os << "no open fds";
+  for (size_t i = 0; i < fds.size(); ++i) {
+    *os << (i == 0 ? "fd " : ", fd ") << fds[i] << " ";
+    *os << *system.open_files_.at(fds[i]);
+  }
+  std::vector<std::string> permissions(system.permissions_.begin(),
+                                       system.permissions_.end());
+  std::sort(permissions.begin(), permissions.end());
+  *os << "; permissions {" << absl::StrJoin(permissions, ", ") << "}";
+  if (system.udp_route_.has_value()) {
+    *os << "; UDP routed to fd " << *system.udp_route_;
+  }
+  *os << "}";
 }
 
 }  // namespace standin

@@ -29,6 +29,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -112,6 +113,10 @@ class MemoryIoSystem : public IoSystem {
 
   // Descriptors currently open, ascending.
   std::vector<int> open_fds() const;
+
+  // A summary for gtest: each open fd with its Tunnel, the permissions, the
+  // UDP route when set.
+  friend void PrintTo(const MemoryIoSystem& system, std::ostream* os);
 
  private:
   absl::Status CheckPermission(std::string_view operation) const;

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "standin/netstack/builders.h"
 #include "standin/netstack/ethernet.h"
@@ -245,6 +246,36 @@ absl::StatusOr<int> Tunnel::IoctlValue(unsigned long request,
   return ErrnoStatus(
       EINVAL, absl::StrCat("unsupported tunnel ioctl 0x", absl::Hex(request),
                            " with value ", value));
+}
+
+std::ostream& operator<<(std::ostream& os, const Tunnel& tunnel) {
+  auto queue = [&os](const char* what, const std::deque<std::string>& q) {
+    size_t bytes = 0;
+    for (const std::string& datagram : q) bytes += datagram.size();
+    os << "; " << what << " " << q.size() << " (" << bytes << " bytes)";
+  };
+  os << "Tunnel{";
+  if (tunnel.mode_.has_value()) {
+    os << *tunnel.mode_ << " \"" << tunnel.name_ << "\"";
+    if (tunnel.requested_name_ != tunnel.name_) {
+      os << " (asked \"" << tunnel.requested_name_ << "\")";
+    }
+  } else {
+    os << "no TUNSETIFF yet";
+  }
+  os << (tunnel.blocking() ? ", blocking" : ", non-blocking");
+  if (tunnel.close_on_exec()) os << ", close-on-exec";
+  if (tunnel.persistent_) os << ", persistent";
+  if (tunnel.send_buffer_limit_.has_value()) {
+    os << ", send limit " << *tunnel.send_buffer_limit_;
+  }
+  queue("to read", tunnel.read_buffer_);
+  queue("written", tunnel.write_buffer_);
+  if (!tunnel.pending_signals_.empty()) {
+    os << "; pending signals [" << absl::StrJoin(tunnel.pending_signals_, ", ")
+       << "]";
+  }
+  return os << "}";
 }
 
 }  // namespace standin

@@ -38,6 +38,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -123,6 +124,11 @@ class Tunnel {
   // TUNSETPERSIST (value argument).
   virtual absl::StatusOr<int> IoctlValue(unsigned long request,
                                          unsigned long value);
+
+  // One line for gtest: "Tunnel{IFF_TUN|IFF_NO_PI "tun0", non-blocking; to
+  // read 1 (84 bytes); written 2 (168 bytes); pending signals [2]}". An
+  // operator<< rather than PrintTo() so that subclasses print too.
+  friend std::ostream& operator<<(std::ostream& os, const Tunnel& tunnel);
 
  private:
   // Each works on `ifr`, the caller's argument padded to a struct ifreq.

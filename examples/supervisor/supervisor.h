@@ -29,6 +29,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -119,6 +120,9 @@ class Supervisor {
 };
 
 std::string ToString(Supervisor::State state);
+inline std::ostream& operator<<(std::ostream& os, Supervisor::State state) {
+  return os << ToString(state);
+}
 
 }  // namespace standin::examples
 
