@@ -120,7 +120,8 @@ class Host {
   };
   const Counters& counters() const { return counters_; }
   // Everything the host did not deliver or could not send, by reason (its
-  // Ethernet layer's counts included).
+  // Ethernet layer's counts included). Summed on each call: read it again
+  // for later counts.
   const DropCounts& drops() const;
   // Datagrams waiting for an ARP reply.
   size_t arp_queue_size() const { return arp_queue_.size(); }

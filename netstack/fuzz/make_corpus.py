@@ -128,6 +128,49 @@ def write(kind, name, data):
         f.write(data)
 
 
+def hosts():
+    """host_fuzzer scripts: records of an operation byte and its arguments."""
+    host_mac = b"\x02\x00\x00\x00\x00\x02"
+    z = b"\0" * 6
+
+    def frame(payload, ethertype=0x0800, dst=host_mac):
+        return dst + MAC_A + struct.pack("!H", ethertype) + payload
+
+    def rx_tap(f):
+        return bytes([0, len(f)]) + f
+
+    def rx_tun(p):
+        return bytes([1, len(p)]) + p
+
+    def write(ip, port, payload):
+        return bytes([2]) + bytes(ip) + struct.pack("!H", port) + \
+            bytes([len(payload)]) + payload
+
+    def advance(tens_of_ms):
+        return bytes([3, tens_of_ms])
+
+    udp_in = ipv4(A, B, 17, udp(A, B, 40000, 7, b"hello"))
+    ping = ipv4(A, B, 1, icmp(8, 0, b"\x12\x34\x00\x01", b"abcd"))
+    arp_request = arp(1, MAC_A, A, z, B)
+    arp_reply = arp(2, MAC_A, A, host_mac, B)
+    p = {}
+    p["arp_request"] = rx_tap(frame(arp_request, 0x0806,
+                                    b"\xff" * 6))
+    p["udp_echo"] = rx_tap(frame(udp_in)) + rx_tun(udp_in)
+    p["ping"] = rx_tap(frame(ping)) + rx_tun(ping)
+    p["resolve"] = (write(A, 9, b"queued") + write(A, 9, b"too") +
+                    rx_tap(frame(arp_reply, 0x0806)))
+    p["timeout"] = write([192, 0, 2, 77], 9, b"lost") + advance(101)
+    p["queue_full"] = b"".join(write(A, 9, b"%d" % i) for i in range(6))
+    p["neighbor"] = (bytes([4]) + bytes([192, 0, 2, 9]) + MAC_B +
+                     write([192, 0, 2, 9], 53, b"direct"))
+    p["refusing_link"] = bytes([5, 1]) + p["ping"] + p["resolve"]
+    p["broadcast"] = write([255, 255, 255, 255], 67, b"all") + \
+        write([224, 0, 0, 251], 5353, b"group")
+    p["other_mac"] = rx_tap(frame(udp_in, dst=MAC_B))
+    return p
+
+
 def main():
     p = packets()
     for name, packet in p.items():
@@ -145,6 +188,8 @@ def main():
         write("arp", name, message)
     for name, message in icmps().items():
         write("icmp", name, message)
+    for name, script in hosts().items():
+        write("host", name, script)
     write("ethernet", "header_only", eth(b""))
     write("ethernet", "ipv6_type", eth(b"\x60" + b"\0" * 39, 0x86DD))
     for i, text in enumerate([b"192.0.2.1", b"0.0.0.0", b"255.255.255.255",
