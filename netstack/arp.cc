@@ -86,4 +86,8 @@ std::ostream& operator<<(std::ostream& os, const ArpMessage& m) {
             << ")";
 }
 
+std::ostream& operator<<(std::ostream& os, const ArpPacket& packet) {
+  return os << "ArpPacket{" << ArpMessage::FromPacket(packet) << "}";
+}
+
 }  // namespace standin::netstack

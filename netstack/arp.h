@@ -127,6 +127,8 @@ struct ArpMessage {
 std::ostream& operator<<(std::ostream& os, ArpOperation operation);
 // "ARP request who-has 192.0.2.2 tell 192.0.2.1 (02:00:00:00:00:01)".
 std::ostream& operator<<(std::ostream& os, const ArpMessage& message);
+// "ArpPacket{ARP request who-has ...}", the message it holds.
+std::ostream& operator<<(std::ostream& os, const ArpPacket& packet);
 
 }  // namespace standin::netstack
 

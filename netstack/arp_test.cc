@@ -100,6 +100,8 @@ struct Malformed {
   std::string bytes;
   DropReason reason;
   const char* message;
+  // gtest names the failing case instead of dumping the struct's bytes.
+  friend void PrintTo(const Malformed& m, std::ostream* os) { *os << m.name; }
 };
 
 std::string Edited(size_t at, char value) {

@@ -38,6 +38,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -117,6 +118,15 @@ class Host {
     uint64_t arp_requests_sent = 0;
     uint64_t arp_replies_sent = 0;
     uint64_t echo_replies_sent = 0;  // pings answered
+
+    // "Counters{udp delivered 1, udp sent 2, arp requests sent 1, arp
+    // replies sent 0, echo replies sent 0}".
+    friend std::ostream& operator<<(std::ostream& os, const Counters& c) {
+      return os << "Counters{udp delivered " << c.udp_delivered << ", udp sent "
+                << c.udp_sent << ", arp requests sent " << c.arp_requests_sent
+                << ", arp replies sent " << c.arp_replies_sent
+                << ", echo replies sent " << c.echo_replies_sent << "}";
+    }
   };
   const Counters& counters() const { return counters_; }
   // Everything the host did not deliver or could not send, by reason (its

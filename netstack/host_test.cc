@@ -317,6 +317,8 @@ struct Unwanted {
   const char* name;
   std::string packet;
   DropReason reason;
+  // gtest names the failing case instead of dumping the struct's bytes.
+  friend void PrintTo(const Unwanted& u, std::ostream* os) { *os << u.name; }
 };
 
 std::string Corrupted(std::string packet, size_t at) {

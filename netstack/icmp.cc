@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_format.h"
+#include "standin/transport/quoted_bytes.h"
 
 namespace standin::netstack {
 
@@ -76,6 +77,17 @@ std::ostream& operator<<(std::ostream& os, const Icmpv4Echo& echo) {
                     ? "reply"
                     : "type " + std::to_string(echo.type))
             << " id=" << echo.identifier << " seq=" << echo.sequence;
+}
+
+std::ostream& operator<<(std::ostream& os, const Icmpv4Packet& packet) {
+  os << "Icmpv4Packet{type " << int{packet.type()} << ", code "
+     << int{packet.code()} << ", checksum "
+     << absl::StrFormat("0x%04x", packet.checksum());
+  if (packet.type() == kIcmpEchoRequest || packet.type() == kIcmpEchoReply) {
+    os << ", id=" << packet.echo_identifier()
+       << " seq=" << packet.echo_sequence();
+  }
+  return os << ", data " << QuotedBytes(packet.data()) << "}";
 }
 
 }  // namespace standin::netstack

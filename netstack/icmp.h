@@ -117,6 +117,9 @@ struct Icmpv4Echo {
 };
 
 std::ostream& operator<<(std::ostream& os, const Icmpv4Echo& echo);
+// "Icmpv4Packet{type 8, code 0, checksum 0x1c2d, id=1 seq=2, data "ping"}"
+// (see QuotedBytes(); id and seq for echo messages only).
+std::ostream& operator<<(std::ostream& os, const Icmpv4Packet& packet);
 
 }  // namespace standin::netstack
 

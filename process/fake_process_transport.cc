@@ -277,53 +277,37 @@ void FakeProcessTransport::LoseConnection() {
 
 // --- Printing ---------------------------------------------------------------
 
-void PrintTo(const FakeProcessTransport& t, std::ostream* os) {
-  // The StringTransport part in StringTransport's own words (flags and
-  // producer as its accessors name them).
-  std::string flags = t.connected() ? "connected" : "not connected";
-  auto flag = [&](bool on, const char* name) {
-    if (on) absl::StrAppend(&flags, " ", name);
-  };
-  flag(t.disconnecting(), "disconnecting");
-  flag(t.disconnected(), "disconnected");
-  flag(t.write_disconnected(), "write_disconnected");
-  flag(t.read_disconnected(), "read_disconnected");
-  auto signal = [](std::string* out, const FakeProcessTransport::Signal& s) {
+std::string FakeProcessTransport::DebugString() const {
+  auto signal = [](std::string* out, const Signal& s) {
     if (const int* signo = std::get_if<int>(&s)) {
       absl::StrAppend(out, *signo);
     } else {
       absl::StrAppend(out, "\"", std::get<std::string>(s), "\"");
     }
   };
-  *os << "FakeProcessTransport{pid ";
-  if (t.pid_.has_value()) {
-    *os << *t.pid_;
+  std::string out = absl::StrCat(
+      "FakeProcessTransport{pid ",
+      pid_.has_value() ? absl::StrCat(*pid_) : "none", "; ", DebugWritten());
+  for (const auto& [fd, bytes] : child_input_) {
+    absl::StrAppend(&out, ", to fd ", fd, " ", QuotedBytes(bytes));
+  }
+  absl::StrAppend(
+      &out, "; ", DebugFlags(), read_disconnected() ? " read_disconnected" : "",
+      "; ", DebugProducer(), "; signals [",
+      absl::StrJoin(signals_, ", ", signal), "]; closed child fds {",
+      absl::StrJoin(closed_child_fds_, ", "), "}; open child fds {",
+      absl::StrJoin(open_child_fds(), ", "), "}");
+  if (!child_events_.empty()) {
+    absl::StrAppend(&out, "; ", child_events_.size(), " child events waiting");
+  }
+  if (exit_status_.has_value()) {
+    absl::StrAppend(&out, "; exit \"", exit_status_->message(), "\"",
+                    exit_delivered_ ? "" : " (not delivered yet)");
   } else {
-    *os << "none";
+    absl::StrAppend(&out, "; running");
   }
-  *os << "; wrote " << QuotedBytes(t.Value());
-  for (const auto& [fd, bytes] : t.child_input_) {
-    *os << ", to fd " << fd << " " << QuotedBytes(bytes);
-  }
-  *os << "; " << flags << "; producer_state: " << t.producer_state()
-      << "; producer: "
-      << (t.producer() == nullptr ? "none"
-                                  : (t.streaming() ? "streaming" : "pull"))
-      << "; signals [" << absl::StrJoin(t.signals_, ", ", signal)
-      << "]; closed child fds {" << absl::StrJoin(t.closed_child_fds_, ", ")
-      << "}; open child fds {" << absl::StrJoin(t.open_child_fds(), ", ")
-      << "}";
-  if (!t.child_events_.empty()) {
-    *os << "; " << t.child_events_.size() << " child events waiting";
-  }
-  if (t.exit_status_.has_value()) {
-    *os << "; exit \"" << t.exit_status_->message() << "\"";
-    if (!t.exit_delivered_) *os << " (not delivered yet)";
-  } else {
-    *os << "; running";
-  }
-  if (t.ended_) *os << "; ended";
-  *os << "}";
+  if (ended_) absl::StrAppend(&out, "; ended");
+  return out + "}";
 }
 
 }  // namespace standin

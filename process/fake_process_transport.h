@@ -160,9 +160,13 @@ class FakeProcessTransport : public StringTransportWithDisconnection,
   // Records the call, then closes stdin, stderr and stdout (Twisted's order).
   void LoseConnection() override;
 
-  // One line for gtest: stdin bytes (cut with a count), flags, producer,
-  // signals, closed and open child fds, pending child output, the exit.
-  friend void PrintTo(const FakeProcessTransport& transport, std::ostream* os);
+  // One line for gtest: StringTransport's (bytes written to stdin, cut with
+  // a count; flags; producer), then the pid, the signals, closed and open
+  // child fds, child output waiting, the exit.
+  std::string DebugString() const override;
+  friend void PrintTo(const FakeProcessTransport& transport, std::ostream* os) {
+    *os << transport.DebugString();
+  }
 
  private:
   struct Pipe {

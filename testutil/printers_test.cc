@@ -18,10 +18,13 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest-spi.h"
 #include "gtest/gtest.h"
+#include "standin/netstack/arp.h"
 #include "standin/netstack/builders.h"
 #include "standin/netstack/checksum.h"
 #include "standin/netstack/drop_reason.h"
 #include "standin/netstack/ethernet.h"
+#include "standin/netstack/host.h"
+#include "standin/netstack/icmp.h"
 #include "standin/netstack/ipv4.h"
 #include "standin/netstack/mac_address.h"
 #include "standin/netstack/pcap_writer.h"
@@ -32,6 +35,7 @@
 #include "standin/process/process.h"
 #include "standin/testutil/accumulating_protocol.h"
 #include "standin/testutil/clock.h"
+#include "standin/testutil/datagram_recorder.h"
 #include "standin/testutil/loopback_pump.h"
 #include "standin/testutil/matchers.h"
 #include "standin/testutil/memory_reactor.h"
@@ -42,6 +46,7 @@
 #include "standin/transport/epoll_reactor.h"
 #include "standin/transport/status.h"
 #include "standin/transport/timer_queue.h"
+#include "standin/transport/udp_port.h"
 #include "standin/tuntap/io_system.h"
 #include "standin/tuntap/memory_io_system.h"
 #include "standin/tuntap/tunnel.h"
@@ -171,6 +176,17 @@ TEST(PrintersTest, RealProcess) {
                   "exit \"process finished with exit code 0\"; ended}"});
   std::string message = FailureOf([&] { EXPECT_EQ(*cat, nullptr); });
   EXPECT_THAT(message, AllOf(HasSubstr("value = Process{pid"),
+                             Not(HasSubstr(kRawDump))));
+}
+
+TEST(PrintersTest, UdpPort) {
+  EpollReactor reactor;
+  DatagramRecorder recorder;
+  absl::StatusOr<std::unique_ptr<UdpPort>> port =
+      UdpPort::Listen(IPv4Address::Udp("127.0.0.1", 0), &recorder, &reactor);
+  ASSERT_TRUE(port.ok()) << port.status();
+  std::string message = FailureOf([&] { EXPECT_EQ(*port, nullptr); });
+  EXPECT_THAT(message, AllOf(HasSubstr("<UdpPort IPv4Address(UDP, '127.0.0.1'"),
                              Not(HasSubstr(kRawDump))));
 }
 
@@ -361,6 +377,34 @@ TEST(PrintersTest, ParsedPacketsAndTheirHeaders) {
   });
   EXPECT_THAT(message, AllOf(HasSubstr("UdpDatagram{40000 > 53"),
                              Not(HasSubstr(kRawDump))));
+}
+
+TEST(PrintersTest, ArpAndIcmpViewsAndHostCounters) {
+  netstack::ArpMessage request{
+      .operation = netstack::ArpOperation::kRequest,
+      .sender_mac = netstack::MacAddress({2, 0, 0, 0, 0, 1}),
+      .sender_ip = IPv4Host(192, 0, 2, 1),
+      .target_ip = IPv4Host(192, 0, 2, 2)};
+  std::string wire(netstack::ArpMessage::kSize, '\0');
+  request.Emit(wire.data());
+  absl::StatusOr<netstack::ArpPacket> arp = netstack::ArpPacket::Parse(wire);
+  ASSERT_TRUE(arp.ok()) << arp.status();
+  Printed(*arp, {"ArpPacket{ARP request who-has 192.0.2.2 tell 192.0.2.1 "
+                 "(02:00:00:00:00:01)}"});
+
+  std::string echo = std::string(netstack::Icmpv4Echo::kSize, '\0') + "ping";
+  netstack::Icmpv4Echo{
+      .type = netstack::kIcmpEchoRequest, .identifier = 1, .sequence = 2}
+      .Emit(echo.data(), echo.size());
+  absl::StatusOr<netstack::Icmpv4Packet> icmp =
+      netstack::Icmpv4Packet::Parse(echo);
+  ASSERT_TRUE(icmp.ok()) << icmp.status();
+  Printed(*icmp, {"Icmpv4Packet{type 8, code 0, checksum 0x",
+                  "id=1 seq=2, data \"ping\"}"});
+
+  Printed(netstack::Host::Counters{.udp_sent = 2, .echo_replies_sent = 1},
+          {"Counters{udp delivered 0, udp sent 2, arp requests sent 0, arp "
+           "replies sent 0, echo replies sent 1}"});
 }
 
 TEST(PrintersTest, NetstackValues) {

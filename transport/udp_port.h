@@ -42,6 +42,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -166,6 +167,10 @@ class UdpPort : public Selectable, public Producer, public DatagramTransport {
   const Options& options() const { return options_; }
   // "<UdpPort IPv4Address(UDP, '127.0.0.1', 5353) listening>".
   std::string DebugString() const;
+  // gtest prints DebugString() (e.g. for ASSERT_NE(port, nullptr)).
+  friend void PrintTo(const UdpPort& port, std::ostream* os) {
+    *os << port.DebugString();
+  }
 
   // Where failures with nowhere else to go are reported; by default they
   // are printed to stderr.

@@ -23,6 +23,8 @@ struct Case {
   const char* interface;
   IPv4Host echo_ip;
   IPv4Host kernel_ip;
+  // gtest names the failing case instead of dumping the struct's bytes.
+  friend void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 };
 
 class UdpEchoEndToEndTest : public ::testing::TestWithParam<Case> {

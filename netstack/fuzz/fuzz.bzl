@@ -12,6 +12,7 @@ load("@rules_cc//cc:defs.bzl", "cc_test")
 def fuzz_test(name, corpus, deps):
     cc_test(
         name = name,
+        size = "small",
         srcs = [name + ".cc", "fuzz/corpus_main.cc"],
         args = ["netstack/fuzz/corpus/" + corpus],
         data = native.glob(["fuzz/corpus/%s/*" % corpus]),
