@@ -113,12 +113,7 @@ struct Sse2Ops {
     const V biased = _mm_xor_si128(v, _mm_set1_epi16(-0x8000));
     acc = _mm_add_epi32(acc, _mm_madd_epi16(biased, _mm_set1_epi16(1)));
   }
-  static int64_t SumLanes(const V& v) {
-    int32_t lanes[4];
-    std::memcpy(lanes, &v, sizeof(lanes));
-    return int64_t{lanes[0]} + lanes[1] + lanes[2] + lanes[3];
-  }
-  // The same when the total fits 32 bits: fewer steps, for short buffers.
+  // The sum of the lanes, which must fit 32 bits.
   static int32_t SumSmallLanes(const V& v) {
     V h = _mm_add_epi32(v, _mm_shuffle_epi32(v, 0x4e));
     h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0xb1));
@@ -140,19 +135,18 @@ struct Avx2Ops {
   [[gnu::target("avx2")]] static void Add(V& acc, const V& v) {
     acc = _mm256_add_epi32(acc, v);
   }
+  // v with each word's top bit flipped. A float-domain xor: on AMD Zen 5
+  // it leaves more of the two pipes that run the multiply-add to it
+  // (1500 bytes: 0.77x the limit against 0.74x with vpxor).
+  [[gnu::target("avx2")]] static V Bias(const V& v) {
+    return _mm256_castps_si256(
+        _mm256_xor_ps(_mm256_castsi256_ps(v),
+                      _mm256_castsi256_ps(_mm256_set1_epi16(-0x8000))));
+  }
   [[gnu::target("avx2")]] static void Accumulate(V& acc, const V& v) {
-    const V biased = _mm256_xor_si256(v, _mm256_set1_epi16(-0x8000));
+    const V biased = Bias(v);
     acc =
         _mm256_add_epi32(acc, _mm256_madd_epi16(biased, _mm256_set1_epi16(1)));
-  }
-  [[gnu::target("avx2")]] static int64_t SumLanes(const V& v) {
-    // Sign-extend the eight lanes to 64 bits and add them pairwise.
-    __m256i wide =
-        _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(v)),
-                         _mm256_cvtepi32_epi64(_mm256_extracti128_si256(v, 1)));
-    __m128i half = _mm_add_epi64(_mm256_castsi256_si128(wide),
-                                 _mm256_extracti128_si256(wide, 1));
-    return _mm_cvtsi128_si64(half) + _mm_extract_epi64(half, 1);
   }
   [[gnu::target("avx2")]] static int32_t SumSmallLanes(const V& v) {
     __m128i h = _mm_add_epi32(_mm256_castsi256_si128(v),
@@ -170,7 +164,7 @@ struct AvxVnniOps : Avx2Ops {
   // more than its saved operation when there are only a few vectors.
   using ShortOps = Avx2Ops;
   [[gnu::target("avx2,avxvnni")]] static void Accumulate(V& acc, const V& v) {
-    const V biased = _mm256_xor_si256(v, _mm256_set1_epi16(-0x8000));
+    const V biased = Bias(v);
     acc = _mm256_dpwssd_avx_epi32(acc, biased, _mm256_set1_epi16(1));
   }
 };
@@ -238,10 +232,12 @@ inline uint64_t SumVectors(const char* p, size_t size) {
   // cycles of latency) does not stall the loop on its own result.
   constexpr int kLanes = 8;
   constexpr size_t kBlock = kLanes * kWidth;  // one step of the main loop
-  // A lane gains at most 65536 in magnitude per vector. With 2048 blocks
-  // (plus the tail's vectors) per batch, each accumulator stays below 2^28
-  // and their sum of eight below 2^31.
-  constexpr size_t kBatchBlocks = 2048;
+  // A lane gains at most 65536 in magnitude per vector. With 256 blocks
+  // (plus the tail's vectors) per batch, each accumulator stays below 2^24.01,
+  // the eight accumulators' lanes below 2^27.01 and all their lanes together
+  // below 2^31: the horizontal sum is taken in 32 bits, in fewer steps than
+  // 64 would need. A 64 KiB buffer is one batch.
+  constexpr size_t kBatchBlocks = 256;
   const uint64_t vectors = (size + kWidth - 1) / kWidth;
   uint64_t total = vectors * (kWidth / 2) * 32768;  // the bias, added back
   if (size < kBlock) {
@@ -283,7 +279,7 @@ inline uint64_t SumVectors(const char* p, size_t size) {
       for (int i = 0; i < kLanes; i += 2 * step)
         Ops::Add(acc[i], acc[i + step]);
     }
-    total += static_cast<uint64_t>(Ops::SumLanes(acc[0]));
+    total += static_cast<uint64_t>(int64_t{Ops::SumSmallLanes(acc[0])});
   }
   return total;
 }

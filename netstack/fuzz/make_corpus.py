@@ -171,7 +171,28 @@ def hosts():
     return p
 
 
+def checksums():
+    """checksum_fuzzer inputs: an alignment/split byte, then the buffer."""
+    seed = 1071
+    noise = bytearray()
+    for _ in range(2000):
+        seed = (seed * 1103515245 + 12345) % 2**31
+        noise.append(seed >> 16 & 0xFF)
+    c = {}
+    for align in (0, 1, 4, 31, 63):
+        for length in (0, 1, 31, 32, 33, 255, 256, 257, 1500):
+            c["a%02d_n%04d" % (align, length)] = bytes([align]) + bytes(
+                noise[:length])
+    c["ones_1500"] = b"\x00" + b"\xff" * 1500
+    c["ones_odd"] = b"\x05" + b"\xff" * 1499
+    c["zeros_64"] = b"\x00" * 65
+    c["noise_2000"] = b"\x2a" + bytes(noise)
+    return c
+
+
 def main():
+    for name, data in checksums().items():
+        write("checksum", name, data)
     p = packets()
     for name, packet in p.items():
         write("ipv4", name, packet)
