@@ -57,9 +57,10 @@
 //                  HandleDataReceived() routed to the owner; it never becomes
 //                  writable, so override LoseConnection() to close without
 //                  waiting for a flush (e.g. AbortConnection()).
-//   datagrams      (TuntapPort) override Write()/WriteSequence() to send each
-//                  datagram at once, unbuffered; WriteSomeData() is unused.
 //   pipe pair      set_write_selectable() to a Selectable for the write fd.
+// A datagram port (UdpPort, TuntapPort) is not a FileDescriptor: it has no
+// write buffer, no producer to pause, no half-close. It is a Selectable that
+// registers with the reactor itself, its life one PortLifecycle.
 //
 // Lifetime: the protocol may destroy the FileDescriptor from inside its
 // ConnectionLost() (that call is the last thing the FileDescriptor does).

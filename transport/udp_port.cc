@@ -71,7 +71,7 @@ absl::StatusOr<std::unique_ptr<UdpPort>> UdpPort::Listen(
       new UdpPort(std::move(fd), ipv6, protocol, reactor, options));
   // Reading starts before the protocol hears of the port, so a
   // PauseProducing() from StartProtocol() holds (as FileDescriptor does).
-  port->StartReading();
+  port->life_.StartListening();
   if (protocol != nullptr) protocol->MakeConnection(port.get());
   return port;
 }
@@ -80,20 +80,21 @@ UdpPort::UdpPort(UniqueFd fd, bool ipv6, DatagramProtocol* protocol,
                  Reactor* reactor, Options options)
     : fd_(std::move(fd)),
       protocol_(protocol),
-      reactor_(reactor),
       options_(options),
       ipv6_(ipv6),
-      host_(SocketAddress(fd_.get(), /*peer=*/false)) {
+      host_(SocketAddress(fd_.get(), /*peer=*/false)),
+      // Twisted runs stopProtocol on a later turn, never inside
+      // stopListening; it is the port's last act.
+      life_(this, reactor, [this] {
+        if (protocol_ != nullptr) protocol_->StopProtocol();
+      }) {
   // Every UDP payload fits, so none is ever cut.
   read_buffer_.resize(kMaxIPv6Datagram);
 }
 
 UdpPort::~UdpPort() {
-  reactor_->RemoveReader(this);
-  if (stop_call_.active()) {
-    stop_call_.Cancel();
-    if (protocol_ != nullptr) protocol_->StopProtocol();
-  }
+  if (life_.state() == PortLifecycle::State::kStopping) life_.FinishNow();
+  life_.Abandon();
 }
 
 absl::Status UdpPort::Connect(const Address& peer) {
@@ -180,30 +181,14 @@ size_t UdpPort::max_datagram_size() const {
   return ipv6_ ? kMaxIPv6Datagram : kMaxIPv4Datagram;
 }
 
-void UdpPort::StartReading() {
-  reading_ = true;
-  reactor_->AddReader(this);
-}
+void UdpPort::PauseProducing() { life_.StopReading(); }
 
-void UdpPort::StopReading() {
-  reading_ = false;
-  reactor_->RemoveReader(this);
-}
-
-void UdpPort::PauseProducing() { StopReading(); }
-
-void UdpPort::ResumeProducing() {
-  if (listening()) StartReading();
-}
+void UdpPort::ResumeProducing() { life_.StartReading(); }
 
 void UdpPort::StopListening() {
   if (!listening()) return;
-  StopReading();
+  life_.Stop();  // Unregisters before the fd closes.
   fd_.reset();
-  // Twisted runs stopProtocol on a later turn, never inside stopListening.
-  stop_call_ = reactor_->CallLater(absl::ZeroDuration(), [this] {
-    if (protocol_ != nullptr) protocol_->StopProtocol();  // Last act.
-  });
 }
 
 void UdpPort::ConnectionLost(const absl::Status& reason) {
@@ -218,7 +203,7 @@ absl::Status UdpPort::DoRead() {
   int interrupted = 0;
   // Checked after every delivery: the protocol may have paused, stopped or
   // destroyed the port.
-  while (reading_ && reads < options_.max_reads_per_wakeup &&
+  while (life_.reading() && reads < options_.max_reads_per_wakeup &&
          bytes < options_.max_bytes_per_wakeup) {
     sockaddr_storage from;
     socklen_t from_len = sizeof(from);

@@ -34,7 +34,8 @@
 // UdpPort is a Selectable, not a FileDescriptor: FileDescriptor is the
 // byte-stream machinery (write buffer, producers, half-close), none of which
 // a datagram socket has; like StreamListener, it registers with the reactor
-// itself.
+// itself, and its life (listening, stopping, stopped) is one PortLifecycle,
+// as TuntapPort's is.
 #ifndef STANDIN_TRANSPORT_UDP_PORT_H_
 #define STANDIN_TRANSPORT_UDP_PORT_H_
 
@@ -52,8 +53,8 @@
 #include "absl/status/statusor.h"
 #include "standin/transport/address.h"
 #include "standin/transport/interfaces.h"
+#include "standin/transport/port_lifecycle.h"
 #include "standin/transport/reactor.h"
-#include "standin/transport/timer_queue.h"
 #include "standin/transport/unique_fd.h"
 
 namespace standin {
@@ -158,9 +159,9 @@ class UdpPort : public Selectable, public Producer, public DatagramTransport {
   void StopProducing() override { StopListening(); }
 
   // --- State ------------------------------------------------------------
-  bool listening() const { return fd_.valid(); }
+  bool listening() const { return life_.listening(); }
   // Listening and not paused.
-  bool reading() const { return reading_; }
+  bool reading() const { return life_.reading(); }
   // The peer once Connect() succeeded.
   const std::optional<Address>& peer() const { return peer_; }
   DatagramProtocol* protocol() const { return protocol_; }
@@ -179,8 +180,6 @@ class UdpPort : public Selectable, public Producer, public DatagramTransport {
  private:
   UdpPort(UniqueFd fd, bool ipv6, DatagramProtocol* protocol, Reactor* reactor,
           Options options);
-  void StartReading();
-  void StopReading();
   // Calls protocol_->DatagramReceived(), reporting what it throws.
   void Deliver(std::string_view data, const Address& from);
   // Tells the protocol ConnectionRefused(), reporting what it throws.
@@ -191,18 +190,17 @@ class UdpPort : public Selectable, public Producer, public DatagramTransport {
 
   UniqueFd fd_;
   DatagramProtocol* const protocol_;
-  Reactor* const reactor_;
   const Options options_;
   const bool ipv6_;
   Address host_;
   std::optional<Address> peer_;
-  bool reading_ = false;
-  DelayedCall stop_call_;
   std::string read_buffer_;
   ErrorHook error_hook_;
   // Expires with this object: a read loop tells whether the protocol
   // destroyed the port from inside a callback.
   std::shared_ptr<char> alive_ = std::make_shared<char>();
+  // Its finish is the protocol's StopProtocol().
+  PortLifecycle life_;
 };
 
 }  // namespace standin

@@ -55,24 +55,23 @@ TuntapPort::TuntapPort(std::string interface, TunnelType type,
                        netstack::EthernetProtocol* ethernet,
                        size_t max_packet_size, Reactor* reactor,
                        IoSystem* system)
-    : FileDescriptor(reactor),
-      interface_(std::move(interface)),
+    : interface_(std::move(interface)),
       type_(type),
       raw_(raw),
       ethernet_(ethernet),
       max_packet_size_(max_packet_size),
       owned_system_(system == nullptr ? std::make_unique<RealIoSystem>()
                                       : nullptr),
-      system_(system == nullptr ? owned_system_.get() : system) {}
+      system_(system == nullptr ? owned_system_.get() : system),
+      life_(this, reactor, [this] { CloseDevice(); }) {}
 
 TuntapPort::~TuntapPort() {
-  stop_call_.Cancel();
-  DetachFromReactor();
+  life_.Abandon();
   if (fd_ >= 0) (void)system_->Close(fd_);
 }
 
 absl::Status TuntapPort::StartListening() {
-  if (used_) {
+  if (state() != PortLifecycle::State::kIdle) {
     return absl::FailedPreconditionError(
         absl::StrCat("TuntapPort on ", interface_,
                      " has listened already; make a new port"));
@@ -96,56 +95,42 @@ absl::Status TuntapPort::StartListening() {
     (void)system_->Close(*fd);
     return cannot_listen(ifr.status());
   }
-  used_ = true;
   fd_ = *fd;
   interface_ = UnpackIfreq(*ifr).name;
   // One spare byte tells a datagram that was cut from one that just fit.
   read_buffer_.resize(max_packet_size_ + 1);
-  StartConnected(/*start_reading=*/false);
-  StartReading();
+  life_.StartListening();
   return absl::OkStatus();
 }
 
 void TuntapPort::StopListening(absl::AnyInvocable<void()> on_stopped) {
-  StopReading();
-  if (stopping_) {
-    if (on_stopped) on_stopped_.push_back(std::move(on_stopped));
-    return;
-  }
-  if (!connected()) {
-    if (on_stopped) on_stopped();
-    return;
-  }
-  stopping_ = true;
-  if (on_stopped) on_stopped_.push_back(std::move(on_stopped));
   // Twisted closes on the next turn (deferLater(reactor, 0, ...)), so a
   // caller inside DoRead() never has the descriptor pulled from under it.
-  stop_call_ = reactor()->CallLater(absl::ZeroDuration(), [this] {
-    FileDescriptor::ConnectionLost(ConnectionDone());
-  });
+  life_.Stop(std::move(on_stopped));
 }
 
-void TuntapPort::StartReading() {
-  reading_ = true;
-  FileDescriptor::StartReading();
+void TuntapPort::ConnectionLost(const absl::Status& /*reason*/) {
+  life_.FinishNow();  // May destroy this; touch nothing after.
 }
 
-void TuntapPort::StopReading() {
-  reading_ = false;
-  FileDescriptor::StopReading();
-}
-
-void TuntapPort::PauseProducing() { StopReading(); }
-
-void TuntapPort::ResumeProducing() {
-  if (listening()) StartReading();
+absl::Status TuntapPort::RegisterProducer(Producer* producer, bool streaming) {
+  if (producer_ != nullptr) {
+    return absl::FailedPreconditionError("Cannot register two producers");
+  }
+  if (state() == PortLifecycle::State::kStopped) {
+    producer->StopProducing();
+    return absl::OkStatus();
+  }
+  producer_ = producer;
+  if (!streaming) producer->ResumeProducing();
+  return absl::OkStatus();
 }
 
 absl::Status TuntapPort::DoRead() {
   size_t total = 0;
   int interrupted = 0;
   // Checked after every delivery: the protocol may have paused the port.
-  while (total < kMaxThroughput && fd_ >= 0 && listening() && reading_) {
+  while (total < kMaxThroughput && life_.reading()) {
     absl::StatusOr<size_t> n =
         system_->ReadInto(fd_, absl::MakeSpan(read_buffer_));
     if (!n.ok()) {
@@ -190,7 +175,7 @@ void TuntapPort::Deliver(std::string_view datagram, bool partial) {
 }
 
 absl::StatusOr<size_t> TuntapPort::WriteDatagram(std::string_view datagram) {
-  if (fd_ < 0 || !connected()) {
+  if (fd_ < 0) {
     return absl::FailedPreconditionError(
         absl::StrCat("write to ", DebugString(), ": the port is not open"));
   }
@@ -238,18 +223,12 @@ void TuntapPort::ReportError(const absl::Status& status) {
                status.ToString().c_str());
 }
 
-void TuntapPort::CloseDescriptor() {
-  reading_ = false;  // FileDescriptor stopped reading before this.
-  if (fd_ < 0) return;
+void TuntapPort::CloseDevice() {
+  if (Producer* producer = std::exchange(producer_, nullptr)) {
+    producer->StopProducing();
+  }
   const int fd = std::exchange(fd_, -1);
   if (absl::Status s = system_->Close(fd); !s.ok()) ReportError(s);
-}
-
-void TuntapPort::HandleConnectionLost(const absl::Status& /*reason*/) {
-  stopping_ = false;
-  std::vector<absl::AnyInvocable<void()>> callbacks = std::move(on_stopped_);
-  on_stopped_.clear();
-  for (auto& callback : callbacks) callback();
 }
 
 }  // namespace standin

@@ -1,5 +1,5 @@
 // TuntapPort: a listening port on a TUN or TAP device (Twisted's
-// twisted.pair.tuntap.TuntapPort), built on FileDescriptor.
+// twisted.pair.tuntap.TuntapPort).
 //
 // Give it an EthernetProtocol and it opens a TAP (whole Ethernet frames);
 // give it a RawPacketProtocol such as IpProtocol and it opens a TUN (bare
@@ -24,6 +24,13 @@
 //   if (absl::Status s = port.StartListening(); !s.ok()) return s;
 //   port.set_error_hook([](const absl::Status& s) { std::cerr << s; });
 //   reactor.Run();                               // counter hears each one
+//
+// TuntapPort is a Selectable, not a FileDescriptor (Twisted's is an
+// abstract.FileDescriptor): FileDescriptor is the byte-stream machinery
+// (write buffer, producers, half-close), none of which a tunnel has — a
+// datagram is written whole at once or not at all. Like UdpPort it registers
+// with the reactor itself, and its life (idle, listening, stopping, stopped)
+// is one PortLifecycle.
 #ifndef STANDIN_TUNTAP_TUNTAP_PORT_H_
 #define STANDIN_TUNTAP_TUNTAP_PORT_H_
 
@@ -41,14 +48,18 @@
 #include "standin/netstack/packet_link.h"
 #include "standin/netstack/raw.h"
 #include "standin/transport/address.h"
-#include "standin/transport/file_descriptor.h"
+#include "standin/transport/interfaces.h"
+#include "standin/transport/port_lifecycle.h"
 #include "standin/transport/reactor.h"
 #include "standin/tuntap/io_system.h"
 #include "standin/tuntap/tunnel_flags.h"
 
 namespace standin {
 
-class TuntapPort : public FileDescriptor, public netstack::PacketLink {
+class TuntapPort : public Selectable,
+                   public Producer,
+                   public Transport,
+                   public netstack::PacketLink {
  public:
   // Datagrams longer than this are cut to it (and delivered as partial).
   static constexpr size_t kDefaultMaxPacketSize = 8192;
@@ -72,7 +83,10 @@ class TuntapPort : public FileDescriptor, public netstack::PacketLink {
   TuntapPort(std::string interface, netstack::EthernetProtocol* protocol,
              size_t max_packet_size, Reactor* reactor,
              IoSystem* system = nullptr);
-  // Closes the device if still open (without calling anyone back).
+  TuntapPort(const TuntapPort&) = delete;
+  TuntapPort& operator=(const TuntapPort&) = delete;
+  // Leaves the reactor and closes the device if still open, without calling
+  // anyone back (a pending StopListening() callback does not run).
   ~TuntapPort() override;
 
   // Opens and configures the tunnel and starts reading. A status whose
@@ -84,31 +98,33 @@ class TuntapPort : public FileDescriptor, public netstack::PacketLink {
   // second call while stopping just adds its callback.
   void StopListening(absl::AnyInvocable<void()> on_stopped = nullptr);
 
-  // Transport: the same as StopListening() (Twisted's deprecated
-  // loseConnection); a datagram port has no buffer to flush.
-  void LoseConnection() override { StopListening(); }
-
   // --- Selectable -----------------------------------------------------------
   int fileno() const override { return fd_; }
   // Reads datagrams until the device is empty (EAGAIN), kMaxThroughput bytes
   // were read, or the port stops reading (paused or stopped, also from
   // inside a protocol callback: the next datagram waits in the device);
   // EINTR is retried. Any other read error is returned (the reactor then
-  // ends the port with it).
+  // ends the port with it: see ConnectionLost()).
   absl::Status DoRead() override;
+  // The reactor gave up on the port (DoRead() failed): the device is closed
+  // now and the StopListening() callbacks run. `reason` is not reported:
+  // the caller of DoRead() has it, and the protocol has no callback for it.
+  void ConnectionLost(const absl::Status& reason) override;
 
   // --- Producer: a protocol applies back-pressure -----------------------
   // Stops reading at once: a DoRead() in progress delivers nothing more
   // (Twisted's TuntapPort reads on; we do not).
-  void PauseProducing() override;
+  void PauseProducing() override { StopReading(); }
   // Reads again if still listening; what queued meanwhile follows in order.
-  void ResumeProducing() override;
-  // FileDescriptor's, tracked here so that DoRead() sees a StopReading()
-  // made from inside a callback.
-  void StartReading();
-  void StopReading();
+  void ResumeProducing() override { StartReading(); }
+  // StopListening().
+  void StopProducing() override { StopListening(); }
+  // The same as Resume/PauseProducing() (Twisted's startReading and
+  // stopReading); StartReading() does nothing unless listening.
+  void StartReading() { life_.StartReading(); }
+  void StopReading() { life_.StopReading(); }
   // Watching the device for datagrams (listening and not paused).
-  bool reading() const { return reading_; }
+  bool reading() const { return life_.reading(); }
 
   // --- Writing ----------------------------------------------------------
   // Writes `datagram` as one packet (EINTR retried): the bytes written, or
@@ -119,6 +135,16 @@ class TuntapPort : public FileDescriptor, public netstack::PacketLink {
   void Write(std::string_view datagram) override;
   // Transport: the chunks joined into one datagram.
   void WriteSequence(absl::Span<const std::string_view> chunks) override;
+  // Transport: the same as StopListening() (Twisted's deprecated
+  // loseConnection); a datagram port has no buffer to flush.
+  void LoseConnection() override { StopListening(); }
+  // Consumer: writes are never buffered, so a producer is never paused; a
+  // pull producer is resumed once, and a registered producer is stopped
+  // when the port stops (as Twisted's FileDescriptor does). FailedPrecondition
+  // when one is registered already; once stopped, `producer` is stopped at
+  // once.
+  absl::Status RegisterProducer(Producer* producer, bool streaming) override;
+  void UnregisterProducer() override { producer_ = nullptr; }
 
   // --- Description --------------------------------------------------------
   // TunnelAddress{type, the name the kernel gave the interface}.
@@ -135,16 +161,21 @@ class TuntapPort : public FileDescriptor, public netstack::PacketLink {
   // The requested name until StartListening(), then the name given.
   const std::string& interface() const { return interface_; }
   size_t max_packet_size() const { return max_packet_size_; }
-  bool listening() const { return connected() && !stopping_; }
+  // Idle, listening, stopping (StopListening() ran; the device closes on
+  // the next turn) or stopped.
+  PortLifecycle::State state() const { return life_.state(); }
+  bool listening() const { return life_.listening(); }
+  // The device is open: listening, or stopping (Twisted's `connected`).
+  bool connected() const {
+    return state() == PortLifecycle::State::kListening ||
+           state() == PortLifecycle::State::kStopping;
+  }
   IoSystem* system() const { return system_; }
+  Producer* producer() const { return producer_; }
 
   // Where failures with nowhere else to go are reported; by default they
   // are printed to stderr with LogPrefix().
   void set_error_hook(ErrorHook hook) { error_hook_ = std::move(hook); }
-
- protected:
-  void CloseDescriptor() override;
-  void HandleConnectionLost(const absl::Status& reason) override;
 
  private:
   TuntapPort(std::string interface, TunnelType type,
@@ -152,6 +183,8 @@ class TuntapPort : public FileDescriptor, public netstack::PacketLink {
              netstack::EthernetProtocol* ethernet, size_t max_packet_size,
              Reactor* reactor, IoSystem* system);
   void Deliver(std::string_view datagram, bool partial);
+  // The stop's finish: the producer is stopped and the device closed.
+  void CloseDevice();
   void ReportError(const absl::Status& status);
   std::string ProtocolName() const;
 
@@ -164,14 +197,11 @@ class TuntapPort : public FileDescriptor, public netstack::PacketLink {
   IoSystem* const system_;
 
   int fd_ = -1;
-  bool used_ = false;
-  bool stopping_ = false;
-  bool reading_ = false;
-  std::vector<absl::AnyInvocable<void()>> on_stopped_;
-  DelayedCall stop_call_;
+  Producer* producer_ = nullptr;
   std::string read_buffer_;
   std::string write_buffer_;  // WriteSequence() joins chunks here.
   ErrorHook error_hook_;
+  PortLifecycle life_;
 };
 
 }  // namespace standin

@@ -8,6 +8,7 @@
 
 #include <csignal>
 #include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -226,6 +227,104 @@ TYPED_TEST(TuntapPortTest, DestroyingAListeningPortClosesTheDevice) {
   }
   EXPECT_THAT(this->system_.open_fds(), IsEmpty());
   EXPECT_THAT(this->reactor_.GetReaders(), IsEmpty());
+}
+
+TYPED_TEST(TuntapPortTest, StateMovesIdleListeningStoppingStopped) {
+  using State = PortLifecycle::State;
+  EXPECT_EQ(this->port_.state(), State::kIdle);
+  this->Listen();
+  EXPECT_EQ(this->port_.state(), State::kListening);
+  this->port_.StopListening();
+  EXPECT_EQ(this->port_.state(), State::kStopping);
+  EXPECT_TRUE(this->port_.connected());  // The device closes next turn.
+  EXPECT_FALSE(this->port_.listening());
+  this->reactor_.Advance(absl::ZeroDuration());
+  EXPECT_EQ(this->port_.state(), State::kStopped);
+  EXPECT_EQ(this->port_.StartListening().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TYPED_TEST(TuntapPortTest, DestroyingAStoppingPortClosesAndCallsNoOne) {
+  bool stopped = false;
+  {
+    TuntapPort other("tun1", &this->protocol_,
+                     TuntapPort::kDefaultMaxPacketSize, &this->reactor_,
+                     &this->system_);
+    ASSERT_TRUE(other.StartListening().ok());
+    other.StopListening([&] { stopped = true; });
+  }
+  EXPECT_THAT(this->system_.open_fds(), IsEmpty());
+  this->reactor_.Advance(absl::ZeroDuration());
+  EXPECT_FALSE(stopped);
+}
+
+TYPED_TEST(TuntapPortTest, StopCallbackMayDestroyThePort) {
+  auto other = std::make_unique<TuntapPort>("tun1", &this->protocol_,
+                                            TuntapPort::kDefaultMaxPacketSize,
+                                            &this->reactor_, &this->system_);
+  ASSERT_TRUE(other->StartListening().ok());
+  other->StopListening([&] { other.reset(); });
+  this->reactor_.Advance(absl::ZeroDuration());
+  EXPECT_EQ(other, nullptr);
+  EXPECT_THAT(this->system_.open_fds(), IsEmpty());
+}
+
+TYPED_TEST(TuntapPortTest, ConnectionLostWhileStoppingRunsStopCallbacksOnce) {
+  // The reactor gives up on a port that is stopping (a callback stopped it):
+  // the waiting StopListening() callback runs now, and only once.
+  this->Listen();
+  this->tunnel()->read_buffer().push_back("one");
+  int stopped = 0;
+  this->protocol_.on_receive = [&] {
+    this->port_.StopListening([&] { ++stopped; });
+  };
+  ASSERT_TRUE(this->reactor_.FireRead(&this->port_).ok());
+  this->port_.ConnectionLost(absl::InternalError("the reactor gave up"));
+  EXPECT_EQ(stopped, 1);
+  EXPECT_THAT(this->system_.open_fds(), IsEmpty());
+  this->reactor_.Advance(absl::ZeroDuration());
+  EXPECT_EQ(stopped, 1);
+}
+
+// A producer writing datagrams through the port: writes never buffer, so it
+// is never paused; it is stopped with the port.
+class CountingProducer : public Producer {
+ public:
+  void PauseProducing() override { ++pauses; }
+  void ResumeProducing() override { ++resumes; }
+  void StopProducing() override { ++stops; }
+  int pauses = 0, resumes = 0, stops = 0;
+};
+
+TYPED_TEST(TuntapPortTest, RegisteredProducerIsStoppedWithThePort) {
+  this->Listen();
+  CountingProducer producer;
+  ASSERT_TRUE(this->port_.RegisterProducer(&producer, true).ok());
+  CountingProducer second;
+  EXPECT_EQ(this->port_.RegisterProducer(&second, true).code(),
+            absl::StatusCode::kFailedPrecondition);
+  this->port_.StopListening();
+  EXPECT_EQ(producer.stops, 0);
+  this->reactor_.Advance(absl::ZeroDuration());
+  EXPECT_EQ(producer.stops, 1);
+  EXPECT_EQ(producer.pauses, 0);
+  EXPECT_EQ(this->port_.producer(), nullptr);
+  // Registering with a stopped port stops the producer at once.
+  ASSERT_TRUE(this->port_.RegisterProducer(&second, true).ok());
+  EXPECT_EQ(second.stops, 1);
+  EXPECT_EQ(this->port_.producer(), nullptr);
+}
+
+TYPED_TEST(TuntapPortTest, PullProducerIsResumedOnceAndCanUnregister) {
+  this->Listen();
+  CountingProducer producer;
+  ASSERT_TRUE(this->port_.RegisterProducer(&producer, false).ok());
+  EXPECT_EQ(producer.resumes, 1);
+  this->port_.UnregisterProducer();
+  EXPECT_EQ(this->port_.producer(), nullptr);
+  this->port_.StopListening();
+  this->reactor_.Advance(absl::ZeroDuration());
+  EXPECT_EQ(producer.stops, 0);
 }
 
 TYPED_TEST(TuntapPortTest, EagainStopsReading) {
