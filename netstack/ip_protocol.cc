@@ -27,8 +27,11 @@ void IpProtocol::DatagramReceived(std::string_view packet,
       .more_fragments = view.more_fragments(),
       .ttl = view.ttl(),
   };
+  // Taken once: a receiver's call could otherwise make the compiler reload
+  // and re-check the header length for the next receiver.
+  const std::string_view payload = view.payload();
   if (!protos_.Dispatch(ip.protocol, [&](RawDatagramProtocol* proto) {
-        proto->DatagramReceived(view.payload(), ip);
+        proto->DatagramReceived(payload, ip);
       })) {
     drops_.Add(DropReason::kNoProtocol);
   }
