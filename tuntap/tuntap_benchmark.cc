@@ -1,7 +1,7 @@
 // Receiving UDP through a TuntapPort, each figure beside its limit measured
 // in the same iteration:
 //
-//   bazel run --config=opt //tuntap:tuntap_benchmark -- \
+//   bazel run --config=opt //tuntap:tuntap_benchmark --
 //       --benchmark_repetitions=7 --benchmark_report_aggregates_only=true
 //
 // and read the _median rows (each repetition's counters are already medians
