@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "standin/transport/quoted_bytes.h"
+#include "standin/transport/status.h"
 
 namespace standin::netstack {
 

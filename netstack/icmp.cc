@@ -4,7 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_format.h"
-#include "standin/transport/quoted_bytes.h"
+#include "standin/transport/status.h"
 
 namespace standin::netstack {
 

@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_format.h"
 #include "standin/netstack/checksum.h"
-#include "standin/transport/quoted_bytes.h"
+#include "standin/transport/status.h"
 
 namespace standin::netstack {
 absl::StatusOr<Ipv4Packet> Ipv4Packet::Parse(std::string_view bytes) {

@@ -1,10 +1,8 @@
 #include "standin/netstack/pcap_writer.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <utility>
 
@@ -28,10 +26,16 @@ void AppendRaw(std::string* out, T value) {
 
 }  // namespace
 
-PcapWriter::PcapWriter(std::string* out, int fd, std::string path,
+void PcapWriter::FileCloser::operator()(std::FILE* file) const {
+  // A close error cannot be reported from a destructor; every record was
+  // already written unbuffered, so nothing is lost with it.
+  (void)std::fclose(file);
+}
+
+PcapWriter::PcapWriter(std::string* out, File file, std::string path,
                        LinkType link_type, Clock clock, uint32_t snap_length)
     : out_(out),
-      fd_(fd),
+      file_(std::move(file)),
       path_(std::move(path)),
       link_type_(link_type),
       clock_(std::move(clock)),
@@ -39,16 +43,14 @@ PcapWriter::PcapWriter(std::string* out, int fd, std::string path,
 
 PcapWriter::PcapWriter(PcapWriter&& other) noexcept
     : out_(other.out_),
-      fd_(std::exchange(other.fd_, -1)),
+      file_(std::move(other.file_)),
       path_(std::move(other.path_)),
       link_type_(other.link_type_),
       clock_(std::move(other.clock_)),
       snap_length_(other.snap_length_),
       packets_written_(other.packets_written_) {}
 
-PcapWriter::~PcapWriter() {
-  if (fd_ >= 0) ::close(fd_);
-}
+PcapWriter::~PcapWriter() = default;
 
 std::string PcapWriter::FileHeader() const {
   std::string header;
@@ -64,7 +66,7 @@ std::string PcapWriter::FileHeader() const {
 
 PcapWriter PcapWriter::ToString(std::string* out, LinkType link_type,
                                 Clock clock, uint32_t snap_length) {
-  PcapWriter writer(out, -1, "", link_type, std::move(clock), snap_length);
+  PcapWriter writer(out, nullptr, "", link_type, std::move(clock), snap_length);
   out->append(writer.FileHeader());
   return writer;
 }
@@ -72,14 +74,20 @@ PcapWriter PcapWriter::ToString(std::string* out, LinkType link_type,
 absl::StatusOr<std::unique_ptr<PcapWriter>> PcapWriter::OpenFile(
     const std::string& path, LinkType link_type, Clock clock,
     uint32_t snap_length) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
+  // "e": close-on-exec, so a spawned child does not inherit the capture.
+  File file(std::fopen(path.c_str(), "wbe"));
+  if (file == nullptr) {
     int err = errno;
     return absl::ErrnoToStatus(err,
                                absl::StrCat("cannot create pcap file ", path));
   }
-  std::unique_ptr<PcapWriter> writer(new PcapWriter(
-      nullptr, fd, path, link_type, std::move(clock), snap_length));
+  // Unbuffered: each record is one write(2) at once, so a capture read while
+  // the program runs (or after it crashes) holds every packet written, and a
+  // write error comes back from the WritePacket() that caused it.
+  std::setvbuf(file.get(), nullptr, _IONBF, 0);
+  std::unique_ptr<PcapWriter> writer(
+      new PcapWriter(nullptr, std::move(file), path, link_type,
+                     std::move(clock), snap_length));
   absl::Status s = writer->Append(writer->FileHeader());
   if (!s.ok()) return s;
   return writer;
@@ -91,14 +99,15 @@ absl::Status PcapWriter::Append(std::string_view bytes) {
     return absl::OkStatus();
   }
   while (!bytes.empty()) {
-    ssize_t n = ::write(fd_, bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      return absl::ErrnoToStatus(
-          err, absl::StrCat("cannot write pcap file ", path_));
-    }
-    bytes.remove_prefix(static_cast<size_t>(n));
+    errno = 0;
+    size_t n = std::fwrite(bytes.data(), 1, bytes.size(), file_.get());
+    bytes.remove_prefix(n);
+    if (bytes.empty()) break;
+    int err = errno;
+    std::clearerr(file_.get());
+    if (err == EINTR) continue;
+    return absl::ErrnoToStatus(err == 0 ? EIO : err,
+                               absl::StrCat("cannot write pcap file ", path_));
   }
   return absl::OkStatus();
 }

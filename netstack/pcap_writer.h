@@ -24,6 +24,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <ostream>
@@ -79,13 +80,18 @@ class PcapWriter {
   size_t packets_written() const { return packets_written_; }
 
  private:
-  PcapWriter(std::string* out, int fd, std::string path, LinkType link_type,
+  struct FileCloser {
+    void operator()(std::FILE* file) const;
+  };
+  using File = std::unique_ptr<std::FILE, FileCloser>;
+
+  PcapWriter(std::string* out, File file, std::string path, LinkType link_type,
              Clock clock, uint32_t snap_length);
   absl::Status Append(std::string_view bytes);
   std::string FileHeader() const;
 
   std::string* out_;  // string sink, or null
-  int fd_;            // file sink (owned), or -1
+  File file_;         // file sink, or null
   std::string path_;  // for error messages
   LinkType link_type_;
   Clock clock_;

@@ -134,6 +134,31 @@ TEST(PcapWriterTest, FileAndStringCapturesAreIdentical) {
   EXPECT_EQ(ReadFile(path), expected);
 }
 
+// Each record reaches the file when WritePacket() returns, not when the
+// writer closes: a capture read while the program runs (or after it crashed)
+// holds every packet written so far.
+TEST(PcapWriterTest, EachRecordIsInTheFileBeforeTheWriterCloses) {
+  std::string path = TempPath("live.pcap");
+  absl::StatusOr<std::unique_ptr<PcapWriter>> pcap =
+      PcapWriter::OpenFile(path, LinkType::kRaw, SteppingClock());
+  ASSERT_TRUE(pcap.ok()) << pcap.status();
+  EXPECT_EQ(ReadFile(path).size(), 24u);
+  ASSERT_TRUE((*pcap)->WritePacket("abcd").ok());
+  EXPECT_EQ(ReadFile(path).size(), 24u + 16u + 4u);
+}
+
+// A failing write (here: a full disk) comes back from the WritePacket() that
+// caused it, with the errno and the path.
+TEST(PcapWriterTest, AWriteErrorIsReportedByTheWriteThatFailed) {
+  if (::access("/dev/full", W_OK) != 0) GTEST_SKIP() << "no /dev/full";
+  absl::StatusOr<std::unique_ptr<PcapWriter>> pcap =
+      PcapWriter::OpenFile("/dev/full", LinkType::kRaw, nullptr);
+  ASSERT_FALSE(pcap.ok()) << "the file header was not written";
+  EXPECT_EQ(pcap.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(pcap.status().message()),
+              HasSubstr("cannot write pcap file /dev/full"));
+}
+
 // Runs `tcpdump -n -tt -r -` over the capture at `path`; returns its output.
 std::string Tcpdump(const std::string& path, const std::string& flags = "") {
   std::string command =

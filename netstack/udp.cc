@@ -3,7 +3,7 @@
 #include "absl/strings/str_format.h"
 #include "standin/netstack/checksum.h"
 #include "standin/netstack/ipv4.h"
-#include "standin/transport/quoted_bytes.h"
+#include "standin/transport/status.h"
 
 namespace standin::netstack {
 namespace {

@@ -10,7 +10,7 @@
 #include "standin/process/signal_names.h"
 #include "standin/transport/address.h"
 #include "standin/transport/misuse.h"
-#include "standin/transport/quoted_bytes.h"
+#include "standin/transport/status.h"
 
 namespace standin {
 namespace {

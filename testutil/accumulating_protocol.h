@@ -38,7 +38,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "standin/transport/interfaces.h"
-#include "standin/transport/quoted_bytes.h"
+#include "standin/transport/status.h"
 
 namespace standin::testutil {
 

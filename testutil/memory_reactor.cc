@@ -125,7 +125,7 @@ void MemoryReactor::Disconnect(Selectable* selectable,
   guard_.Run("ConnectionLost", [&] { selectable->ConnectionLost(reason); });
 }
 
-absl::StatusOr<std::unique_ptr<ListeningPort>> MemoryReactor::ListenTcp(
+absl::StatusOr<std::unique_ptr<ListeningPort>> MemoryReactor::DoListenTcp(
     uint16_t port, ProtocolFactory factory, const std::string& host,
     int backlog) {
   // As SocketNetwork does: an IP literal or nothing (no name lookup).
@@ -141,7 +141,7 @@ absl::StatusOr<std::unique_ptr<ListeningPort>> MemoryReactor::ListenTcp(
       std::make_unique<FakePort>(*std::move(local), &record.stopped));
 }
 
-absl::StatusOr<std::unique_ptr<ListeningPort>> MemoryReactor::ListenUnix(
+absl::StatusOr<std::unique_ptr<ListeningPort>> MemoryReactor::DoListenUnix(
     const std::string& path, ProtocolFactory factory, int backlog) {
   UnixServer& record = unix_servers_.emplace_back();
   record.path = path;
@@ -151,7 +151,7 @@ absl::StatusOr<std::unique_ptr<ListeningPort>> MemoryReactor::ListenUnix(
       std::make_unique<FakePort>(UnixAddress{path}, &record.stopped));
 }
 
-absl::StatusOr<std::unique_ptr<Transport>> MemoryReactor::ConnectTcp(
+absl::StatusOr<std::unique_ptr<Transport>> MemoryReactor::DoConnectTcp(
     const std::string& host, uint16_t port, Protocol* protocol,
     ConnectFailed on_failed) {
   absl::StatusOr<Address> peer =
@@ -171,7 +171,7 @@ absl::StatusOr<std::unique_ptr<Transport>> MemoryReactor::ConnectTcp(
   return std::unique_ptr<Transport>(std::move(transport));
 }
 
-absl::StatusOr<std::unique_ptr<Transport>> MemoryReactor::ConnectUnix(
+absl::StatusOr<std::unique_ptr<Transport>> MemoryReactor::DoConnectUnix(
     const std::string& path, Protocol* protocol, ConnectFailed on_failed) {
   UnixClient& record = unix_clients_.emplace_back();
   record.path = path;

@@ -116,23 +116,6 @@ class MemoryReactor : public Reactor, public StreamNetwork {
                         absl::AnyInvocable<void()> callback) override;
   absl::Time Now() const override { return clock_.Now(); }
 
-  // StreamNetwork: record the call; never fail, never open anything.
-  using StreamNetwork::ConnectTcp;  // And the shorter forms.
-  using StreamNetwork::ConnectUnix;
-  using StreamNetwork::ListenTcp;
-  using StreamNetwork::ListenUnix;
-  absl::StatusOr<std::unique_ptr<ListeningPort>> ListenTcp(
-      uint16_t port, ProtocolFactory factory, const std::string& host,
-      int backlog) override;
-  absl::StatusOr<std::unique_ptr<ListeningPort>> ListenUnix(
-      const std::string& path, ProtocolFactory factory, int backlog) override;
-  absl::StatusOr<std::unique_ptr<Transport>> ConnectTcp(
-      const std::string& host, uint16_t port, Protocol* protocol,
-      ConnectFailed on_failed) override;
-  absl::StatusOr<std::unique_ptr<Transport>> ConnectUnix(
-      const std::string& path, Protocol* protocol,
-      ConnectFailed on_failed) override;
-
   // The recorded calls, oldest first (a deque: references stay valid).
   std::deque<TcpServer>& tcp_servers() { return tcp_servers_; }
   std::deque<UnixServer>& unix_servers() { return unix_servers_; }
@@ -177,6 +160,20 @@ class MemoryReactor : public Reactor, public StreamNetwork {
   // One line for gtest: the time, readers and writers, pending timers,
   // recorded listen/connect calls, unhandled errors.
   friend void PrintTo(const MemoryReactor& reactor, std::ostream* os);
+
+ protected:
+  // StreamNetwork: record the call; never fail, never open anything.
+  absl::StatusOr<std::unique_ptr<ListeningPort>> DoListenTcp(
+      uint16_t port, ProtocolFactory factory, const std::string& host,
+      int backlog) override;
+  absl::StatusOr<std::unique_ptr<ListeningPort>> DoListenUnix(
+      const std::string& path, ProtocolFactory factory, int backlog) override;
+  absl::StatusOr<std::unique_ptr<Transport>> DoConnectTcp(
+      const std::string& host, uint16_t port, Protocol* protocol,
+      ConnectFailed on_failed) override;
+  absl::StatusOr<std::unique_ptr<Transport>> DoConnectUnix(
+      const std::string& path, Protocol* protocol,
+      ConnectFailed on_failed) override;
 
  private:
   absl::Status Fire(Selectable* selectable, bool write);

@@ -28,7 +28,7 @@
 
 #include "absl/status/status.h"
 #include "standin/process/process_protocol.h"
-#include "standin/transport/quoted_bytes.h"
+#include "standin/transport/status.h"
 
 namespace standin::testutil {
 

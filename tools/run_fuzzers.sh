@@ -44,8 +44,7 @@ LIBS=(-labsl_status -labsl_statusor -labsl_str_format_internal -labsl_strings
       -labsl_cordz_info -labsl_cordz_functions -labsl_time -labsl_time_zone)
 # The library sources the fuzzers link: netstack's (not its tests,
 # benchmarks or fuzzers) and the transport pieces it uses.
-SOURCES=(transport/address transport/status transport/timer_queue
-         transport/quoted_bytes)
+SOURCES=(transport/address transport/status transport/timer_queue)
 for f in "$REPO"/netstack/*.cc; do
   case "$f" in
     *_test.cc | *_benchmark.cc | *_fuzzer.cc) continue ;;

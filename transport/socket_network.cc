@@ -7,7 +7,7 @@
 
 namespace standin {
 
-absl::StatusOr<std::unique_ptr<ListeningPort>> SocketNetwork::ListenTcp(
+absl::StatusOr<std::unique_ptr<ListeningPort>> SocketNetwork::DoListenTcp(
     uint16_t port, ProtocolFactory factory, const std::string& host,
     int backlog) {
   auto listener = StreamListener::ListenTcp(reactor_, port, std::move(factory),
@@ -16,7 +16,7 @@ absl::StatusOr<std::unique_ptr<ListeningPort>> SocketNetwork::ListenTcp(
   return std::unique_ptr<ListeningPort>(std::move(*listener));
 }
 
-absl::StatusOr<std::unique_ptr<ListeningPort>> SocketNetwork::ListenUnix(
+absl::StatusOr<std::unique_ptr<ListeningPort>> SocketNetwork::DoListenUnix(
     const std::string& path, ProtocolFactory factory, int backlog) {
   auto listener =
       StreamListener::ListenUnix(reactor_, path, std::move(factory), backlog);
@@ -24,7 +24,7 @@ absl::StatusOr<std::unique_ptr<ListeningPort>> SocketNetwork::ListenUnix(
   return std::unique_ptr<ListeningPort>(std::move(*listener));
 }
 
-absl::StatusOr<std::unique_ptr<Transport>> SocketNetwork::ConnectTcp(
+absl::StatusOr<std::unique_ptr<Transport>> SocketNetwork::DoConnectTcp(
     const std::string& host, uint16_t port, Protocol* protocol,
     ConnectFailed on_failed) {
   auto connection = StreamConnection::ConnectTcp(reactor_, host, port, protocol,
@@ -33,7 +33,7 @@ absl::StatusOr<std::unique_ptr<Transport>> SocketNetwork::ConnectTcp(
   return std::unique_ptr<Transport>(std::move(*connection));
 }
 
-absl::StatusOr<std::unique_ptr<Transport>> SocketNetwork::ConnectUnix(
+absl::StatusOr<std::unique_ptr<Transport>> SocketNetwork::DoConnectUnix(
     const std::string& path, Protocol* protocol, ConnectFailed on_failed) {
   auto connection = StreamConnection::ConnectUnix(reactor_, path, protocol,
                                                   std::move(on_failed));

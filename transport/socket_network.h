@@ -29,21 +29,19 @@ class SocketNetwork : public StreamNetwork {
  public:
   // `reactor` must outlive everything this opens.
   explicit SocketNetwork(Reactor* reactor) : reactor_(reactor) {}
-  using StreamNetwork::ConnectTcp;  // And the shorter forms.
-  using StreamNetwork::ConnectUnix;
-  using StreamNetwork::ListenTcp;
-  using StreamNetwork::ListenUnix;
+
+ protected:
   // A StreamListener.
-  absl::StatusOr<std::unique_ptr<ListeningPort>> ListenTcp(
+  absl::StatusOr<std::unique_ptr<ListeningPort>> DoListenTcp(
       uint16_t port, ProtocolFactory factory, const std::string& host,
       int backlog) override;
-  absl::StatusOr<std::unique_ptr<ListeningPort>> ListenUnix(
+  absl::StatusOr<std::unique_ptr<ListeningPort>> DoListenUnix(
       const std::string& path, ProtocolFactory factory, int backlog) override;
   // A StreamConnection.
-  absl::StatusOr<std::unique_ptr<Transport>> ConnectTcp(
+  absl::StatusOr<std::unique_ptr<Transport>> DoConnectTcp(
       const std::string& host, uint16_t port, Protocol* protocol,
       ConnectFailed on_failed) override;
-  absl::StatusOr<std::unique_ptr<Transport>> ConnectUnix(
+  absl::StatusOr<std::unique_ptr<Transport>> DoConnectUnix(
       const std::string& path, Protocol* protocol,
       ConnectFailed on_failed) override;
 

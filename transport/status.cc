@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "standin/transport/absl_string_view.h"
 
@@ -71,6 +72,17 @@ bool IsConnectionLost(const absl::Status& status) {
 }
 bool IsConnectionAborted(const absl::Status& status) {
   return HasEnding(status, "aborted");
+}
+
+std::string QuotedBytes(std::string_view bytes, size_t limit) {
+  std::string_view shown = bytes.substr(0, limit);
+  std::string out = absl::StrCat(
+      "\"", absl::CHexEscape(absl::string_view(shown.data(), shown.size())),
+      "\"");
+  if (shown.size() < bytes.size()) {
+    absl::StrAppend(&out, "... (", bytes.size(), " bytes)");
+  }
+  return out;
 }
 
 }  // namespace standin

@@ -25,6 +25,8 @@
 #ifndef STANDIN_TRANSPORT_STATUS_H_
 #define STANDIN_TRANSPORT_STATUS_H_
 
+#include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -55,6 +57,24 @@ absl::Status ConnectionAborted();
 bool IsConnectionDone(const absl::Status& status);
 bool IsConnectionLost(const absl::Status& status);
 bool IsConnectionAborted(const absl::Status& status);
+
+// --- Bytes in messages --------------------------------------------------
+// Status messages, debug strings and the gtest printers of the doubles and
+// packets all show bytes the same way: C-escaped in quotes, cut after
+// `limit` bytes with the full size after it, so a megabyte written to a
+// transport still prints as one readable line. It lives here, in the
+// vocabulary, so that netstack's packet printers can use it too.
+//
+//   standin::QuotedBytes("PONG\r\n");                 // "PONG\r\n"
+//   standin::QuotedBytes(std::string(1234, 'x'), 4);  // "xxxx"... (1234 bytes)
+
+// How many bytes the printers show before cutting.
+inline constexpr size_t kQuotedBytesLimit = 32;
+
+// `bytes` C-escaped in double quotes; when longer than `limit`, the first
+// `limit` bytes followed by `... (N bytes)`.
+std::string QuotedBytes(std::string_view bytes,
+                        size_t limit = kQuotedBytesLimit);
 
 }  // namespace standin
 

@@ -37,52 +37,56 @@ namespace standin {
 // is never connected, so it hears nothing.
 using ConnectFailed = absl::AnyInvocable<void(const absl::Status&)>;
 
-// The shorter overloads fill in the defaults (Twisted's: 127.0.0.1, a
-// backlog of 50, no failure callback). An implementation overrides the full
-// forms and says `using StreamNetwork::ListenTcp;` (and so on) to keep the
-// short ones callable on its own type.
+// The public calls are not virtual and fill in Twisted's defaults
+// (127.0.0.1, a backlog of 50, no failure callback); an implementation
+// overrides the four Do*() forms, which always receive every argument. So
+// callers see one set of overloads on every implementation, and no
+// implementation has to re-export the short forms that its overrides would
+// otherwise hide.
 class StreamNetwork {
  public:
   static constexpr char kDefaultHost[] = "127.0.0.1";
   static constexpr int kDefaultBacklog = 50;
 
   virtual ~StreamNetwork() = default;
+
   // Listens on `host`:`port` (port 0 picks a free one; see GetHost()).
-  virtual absl::StatusOr<std::unique_ptr<ListeningPort>> ListenTcp(
-      uint16_t port, ProtocolFactory factory, const std::string& host,
-      int backlog) = 0;
   absl::StatusOr<std::unique_ptr<ListeningPort>> ListenTcp(
-      uint16_t port, ProtocolFactory factory, const std::string& host) {
-    return ListenTcp(port, std::move(factory), host, kDefaultBacklog);
-  }
-  absl::StatusOr<std::unique_ptr<ListeningPort>> ListenTcp(
-      uint16_t port, ProtocolFactory factory) {
-    return ListenTcp(port, std::move(factory), kDefaultHost, kDefaultBacklog);
+      uint16_t port, ProtocolFactory factory,
+      const std::string& host = kDefaultHost, int backlog = kDefaultBacklog) {
+    return DoListenTcp(port, std::move(factory), host, backlog);
   }
   // Listens on a UNIX-domain path.
-  virtual absl::StatusOr<std::unique_ptr<ListeningPort>> ListenUnix(
-      const std::string& path, ProtocolFactory factory, int backlog) = 0;
   absl::StatusOr<std::unique_ptr<ListeningPort>> ListenUnix(
-      const std::string& path, ProtocolFactory factory) {
-    return ListenUnix(path, std::move(factory), kDefaultBacklog);
+      const std::string& path, ProtocolFactory factory,
+      int backlog = kDefaultBacklog) {
+    return DoListenUnix(path, std::move(factory), backlog);
   }
   // The returned transport is the connection; `protocol` is connected to
   // it once the connection is established, and `on_failed` (if set) hears
   // a failure found after this returns.
-  virtual absl::StatusOr<std::unique_ptr<Transport>> ConnectTcp(
+  absl::StatusOr<std::unique_ptr<Transport>> ConnectTcp(
+      const std::string& host, uint16_t port, Protocol* protocol,
+      ConnectFailed on_failed = nullptr) {
+    return DoConnectTcp(host, port, protocol, std::move(on_failed));
+  }
+  absl::StatusOr<std::unique_ptr<Transport>> ConnectUnix(
+      const std::string& path, Protocol* protocol,
+      ConnectFailed on_failed = nullptr) {
+    return DoConnectUnix(path, protocol, std::move(on_failed));
+  }
+
+ protected:
+  virtual absl::StatusOr<std::unique_ptr<ListeningPort>> DoListenTcp(
+      uint16_t port, ProtocolFactory factory, const std::string& host,
+      int backlog) = 0;
+  virtual absl::StatusOr<std::unique_ptr<ListeningPort>> DoListenUnix(
+      const std::string& path, ProtocolFactory factory, int backlog) = 0;
+  virtual absl::StatusOr<std::unique_ptr<Transport>> DoConnectTcp(
       const std::string& host, uint16_t port, Protocol* protocol,
       ConnectFailed on_failed) = 0;
-  absl::StatusOr<std::unique_ptr<Transport>> ConnectTcp(const std::string& host,
-                                                        uint16_t port,
-                                                        Protocol* protocol) {
-    return ConnectTcp(host, port, protocol, nullptr);
-  }
-  virtual absl::StatusOr<std::unique_ptr<Transport>> ConnectUnix(
+  virtual absl::StatusOr<std::unique_ptr<Transport>> DoConnectUnix(
       const std::string& path, Protocol* protocol, ConnectFailed on_failed) = 0;
-  absl::StatusOr<std::unique_ptr<Transport>> ConnectUnix(
-      const std::string& path, Protocol* protocol) {
-    return ConnectUnix(path, protocol, nullptr);
-  }
 };
 
 }  // namespace standin

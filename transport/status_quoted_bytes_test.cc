@@ -1,4 +1,4 @@
-#include "standin/transport/quoted_bytes.h"
+#include "standin/transport/status.h"
 
 #include <string>
 
