@@ -14,6 +14,7 @@
 #include "standin/netstack/builders.h"
 #include "standin/netstack/checksum.h"
 #include "standin/netstack/ipv4.h"
+#include "standin/netstack/raw_udp_protocol.h"
 #include "standin/netstack/wire_field.h"
 
 namespace standin::netstack {
@@ -169,6 +170,52 @@ TEST(IpProtocolTest, Demuxing) {
                           Expect("quux", true, IPv4Host(5, 4, 3, 2),
                                  IPv4Host(6, 7, 8, 9), 24)));
   EXPECT_THAT(p2.received, ElementsAre(quux_a, foobar_a));
+}
+
+// A RawUdpProtocol is called directly (not through its vtable); it still
+// takes its turn among the other receivers of its number, and a second one
+// is served as well.
+TEST(IpProtocolTest, RawUdpProtocolKeepsItsPlaceAmongReceivers) {
+  std::vector<std::string> log;
+  class Logging : public RawDatagramProtocol {
+   public:
+    Logging(std::vector<std::string>* log, std::string name)
+        : log_(log), name_(std::move(name)) {}
+    void DatagramReceived(std::string_view, const Ipv4Metadata&) override {
+      log_->push_back(name_);
+    }
+
+   private:
+    std::vector<std::string>* log_;
+    std::string name_;
+  };
+  class App : public DatagramProtocol {
+   public:
+    App(std::vector<std::string>* log, std::string name)
+        : log_(log), name_(std::move(name)) {}
+    void DatagramReceived(std::string_view data, const Address&) override {
+      log_->push_back(name_ + ":" + std::string(data));
+    }
+
+   private:
+    std::vector<std::string>* log_;
+    std::string name_;
+  };
+  Logging first(&log, "first"), last(&log, "last");
+  App app1(&log, "udp1"), app2(&log, "udp2");
+  RawUdpProtocol udp1, udp2;
+  ASSERT_TRUE(udp1.AddProto(53, &app1).ok());
+  ASSERT_TRUE(udp2.AddProto(53, &app2).ok());
+  IpProtocol proto;
+  ASSERT_TRUE(proto.AddProto(kIpProtocolUdp, &first).ok());
+  ASSERT_TRUE(proto.AddProto(kIpProtocolUdp, &udp1).ok());
+  ASSERT_TRUE(proto.AddProto(kIpProtocolUdp, &udp2).ok());
+  ASSERT_TRUE(proto.AddProto(kIpProtocolUdp, &last).ok());
+  proto.DatagramReceived(BuildUdpIpv4(IPv4Host(192, 0, 2, 1), 5353,
+                                      IPv4Host(192, 0, 2, 2), 53, "q"),
+                         kNotPartial);
+  EXPECT_THAT(log, ElementsAre("first", "udp1:q", "udp2:q", "last"));
+  EXPECT_EQ(proto.drops().total(), 0u);
 }
 
 TEST(IpProtocolTest, AddingBadProtosWrongLevel) {

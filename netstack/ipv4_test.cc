@@ -65,6 +65,25 @@ TEST(Ipv4PacketTest, OptionsAreSkippedByIhl) {
   EXPECT_NE(p->payload(), kPacketWithOptions.substr(20));
 }
 
+// Headers with options are checked by the inline sum, at every IHL: a
+// correct checksum passes, a corrupted option byte does not.
+TEST(Ipv4PacketTest, OptionsHeaderChecksumIsVerifiedAtEveryIhl) {
+  for (size_t words = 6; words <= 15; ++words) {
+    Ipv4Header h{.source = IPv4Host(192, 0, 2, 1),
+                 .destination = IPv4Host(192, 0, 2, 2),
+                 .protocol = kIpProtocolUdp,
+                 .options = std::string((words - 5) * 4, '\x01')};
+    std::string packet(h.header_size(), '\0');
+    h.Emit(packet.data());
+    Ipv4Packet out;
+    ASSERT_EQ(Ipv4Packet::Check(packet, &out), DropReason::kNone)
+        << "IHL " << words;
+    packet[packet.size() - 1] = '\x00';  // the last option byte
+    EXPECT_EQ(Ipv4Packet::Check(packet, &out), DropReason::kIpv4BadChecksum)
+        << "IHL " << words;
+  }
+}
+
 TEST(Ipv4PacketTest, PaddingAfterTotalLengthIsTrimmed) {
   // Ethernet pads short frames to 60 bytes; the padding is not payload.
   std::string padded = kPacket + std::string(14, '\0');

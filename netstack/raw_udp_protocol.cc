@@ -20,9 +20,10 @@ void RawUdpProtocol::DatagramReceived(std::string_view payload,
   // The sender in binary, as it came off the wire: a few bytes on the
   // stack, no text formatted per datagram.
   const Address from = IPv4Address::Udp(ip.source, udp.source_port());
+  const std::string_view data = udp.payload();
   const bool found = protos_.Dispatch(
       udp.destination_port(),
-      [&](DatagramProtocol* p) { p->DatagramReceived(udp.payload(), from); });
+      [&](DatagramProtocol* p) { p->DatagramReceived(data, from); });
   if (!found) drops_.Add(DropReason::kNoProtocol);
 }
 

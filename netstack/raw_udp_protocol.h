@@ -30,7 +30,8 @@
 
 namespace standin::netstack {
 
-class RawUdpProtocol : public RawDatagramProtocol {
+// Final: IpProtocol calls it directly, bypassing the vtable.
+class RawUdpProtocol final : public RawDatagramProtocol {
  public:
   RawUdpProtocol() = default;
   RawUdpProtocol(const RawUdpProtocol&) = delete;
