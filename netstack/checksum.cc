@@ -49,27 +49,7 @@ inline uint64_t AddCarry(uint64_t a, uint64_t b) {
     data += 8;
     size -= 8;
   }
-  // The last 0-7 bytes, zero-padded as RFC 1071 requires, each at its
-  // little-endian position in one word. Fixed-size loads: a variable-size
-  // memcpy would be a library call, slower than the whole 20-byte header sum.
-  uint64_t tail = 0;
-  int shift = 0;
-  if (size & 4) {
-    uint32_t v;
-    std::memcpy(&v, data, 4);
-    tail = v;
-    data += 4;
-    shift = 32;
-  }
-  if (size & 2) {
-    uint16_t v;
-    std::memcpy(&v, data, 2);
-    tail |= uint64_t{v} << shift;
-    data += 2;
-    shift += 16;
-  }
-  if (size & 1) tail |= uint64_t{static_cast<uint8_t>(*data)} << shift;
-  a1 += tail;
+  a1 += TailWord(data, size);
   a0 += a1;
   a2 += a3;
   a0 += a2;

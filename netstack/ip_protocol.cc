@@ -1,17 +1,8 @@
 #include "standin/netstack/ip_protocol.h"
 
 #include "standin/netstack/ipv4.h"
-#include "standin/netstack/raw_udp_protocol.h"
 
 namespace standin::netstack {
-
-absl::Status IpProtocol::AddProto(uint32_t number, RawDatagramProtocol* proto) {
-  absl::Status status = protos_.Add(number, proto);
-  if (status.ok() && udp_ == nullptr) {
-    udp_ = dynamic_cast<RawUdpProtocol*>(proto);  // once, not per packet
-  }
-  return status;
-}
 
 void IpProtocol::DatagramReceived(std::string_view packet,
                                   const LinkMetadata& link) {
@@ -40,12 +31,7 @@ void IpProtocol::DatagramReceived(std::string_view packet,
   // and re-check the header length for the next receiver.
   const std::string_view payload = view.payload();
   if (!protos_.Dispatch(ip.protocol, [&](RawDatagramProtocol* proto) {
-        // RawUdpProtocol is final: this call is direct.
-        if (proto == udp_) {
-          udp_->DatagramReceived(payload, ip);
-        } else {
-          proto->DatagramReceived(payload, ip);
-        }
+        proto->DatagramReceived(payload, ip);
       })) {
     drops_.Add(DropReason::kNoProtocol);
   }

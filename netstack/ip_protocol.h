@@ -27,8 +27,6 @@
 
 namespace standin::netstack {
 
-class RawUdpProtocol;
-
 class IpProtocol : public RawPacketProtocol {
  public:
   IpProtocol() = default;
@@ -39,14 +37,10 @@ class IpProtocol : public RawPacketProtocol {
   // `number`. Several protocols may share a number; each gets every packet.
   // InvalidArgument if `number` does not fit 8 bits (the header field; Twisted
   // allows 32 and then never matches) or `proto` is null.
-  //
-  // A RawUdpProtocol is then called directly rather than through its vtable:
-  // UDP is most of the traffic, and one indirect call less per packet is
-  // measurable when a system call between packets has evicted the branch
-  // targets (2% of a real TUN receive; tuntap_benchmark). Delivery order is
-  // unchanged.
   ABSL_MUST_USE_RESULT absl::Status AddProto(uint32_t number,
-                                             RawDatagramProtocol* proto);
+                                             RawDatagramProtocol* proto) {
+    return protos_.Add(number, proto);
+  }
 
   void DatagramReceived(std::string_view packet,
                         const LinkMetadata& link) override;
@@ -56,8 +50,6 @@ class IpProtocol : public RawPacketProtocol {
 
  private:
   DispatchTable<RawDatagramProtocol> protos_{"IP protocol", 8};
-  // The first RawUdpProtocol added, as its own type (for the direct call).
-  RawUdpProtocol* udp_ = nullptr;
   DropCounts drops_;
 };
 

@@ -122,46 +122,6 @@ class Ipv4Packet {
 
 namespace internal {
 
-// Up to this many bytes, InlineSum64() below beats the SIMD sum of
-// checksum.h: that one is a call through a dispatch pointer and sets up
-// vector registers, which costs more than it saves on a header or a small
-// datagram (tuntap_benchmark's BM_ProtocolLayers: the two meet near 200
-// bytes).
-inline constexpr size_t kInlineSumMaxSize = 192;
-
-// As OnesComplementSum64() (a 64-bit value whose Fold64() is the ones'-
-// complement sum of `size` bytes read as little-endian 16-bit words, an odd
-// tail byte zero-padded, plus `initial`), as straight-line scalar code for
-// short inputs: 8-byte loads into a 128-bit accumulator, then the tail.
-inline uint64_t InlineSum64(const char* p, size_t size, uint64_t initial) {
-  unsigned __int128 acc = initial;
-  for (; size >= 8; p += 8, size -= 8) {
-    uint64_t word;
-    std::memcpy(&word, p, 8);
-    acc += word;
-  }
-  // Each tail piece lands at a 16-bit-aligned place; since 2^16 is 1 in
-  // ones'-complement arithmetic, any such place sums the same.
-  uint64_t tail = 0;
-  if (size & 4) {
-    uint32_t word;
-    std::memcpy(&word, p, 4);
-    tail = word;
-    p += 4;
-  }
-  if (size & 2) {
-    uint16_t word;
-    std::memcpy(&word, p, 2);
-    tail += uint64_t{word} << 32;
-    p += 2;
-  }
-  if (size & 1) tail += uint64_t{static_cast<uint8_t>(*p)} << 48;
-  acc += tail;
-  const uint64_t low = static_cast<uint64_t>(acc);
-  uint64_t sum = low + static_cast<uint64_t>(acc >> 64);
-  return sum + (sum < low);  // end-around carry
-}
-
 // Whether the `size`-byte header at `p` sums to 0xffff. The common 20-byte
 // header is summed inline: two 8-byte and one 4-byte load.
 inline bool Ipv4HeaderChecksumIsValid(const char* p, size_t size) {

@@ -30,8 +30,7 @@
 
 namespace standin::netstack {
 
-// Final: IpProtocol calls it directly, bypassing the vtable.
-class RawUdpProtocol final : public RawDatagramProtocol {
+class RawUdpProtocol : public RawDatagramProtocol {
  public:
   RawUdpProtocol() = default;
   RawUdpProtocol(const RawUdpProtocol&) = delete;
