@@ -41,8 +41,6 @@ bool MatchPayload(std::string_view payload, const BytesMatcher& matcher,
 
 }  // namespace
 
-
-
 bool MatchEthernet(std::string_view bytes, const EthernetExpectation& want,
                    const BytesMatcher& payload, std::ostream* why) {
   absl::StatusOr<netstack::EthernetFrame> frame =

@@ -1,8 +1,7 @@
-#include "standin/transport/status.h"
-
 #include <string>
 
 #include "gtest/gtest.h"
+#include "standin/transport/status.h"
 
 namespace standin {
 namespace {

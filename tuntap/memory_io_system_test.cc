@@ -217,6 +217,5 @@ TEST(MemoryIoSystemTest, ReceiveUdpSkipsOtherTrafficAndSaysEAGAINWhenDry) {
   EXPECT_EQ(*(*receiver)->Recv(3), "cut");
 }
 
-
 }  // namespace
 }  // namespace standin
