@@ -31,6 +31,7 @@
 
 #include "benchmark/benchmark.h"
 #include "standin/netstack/checksum.h"
+#include "standin/testutil/thread_cpu_clock.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -39,17 +40,7 @@
 namespace standin::netstack {
 namespace {
 
-// Thread CPU time, not wall time: the machine is shared, and a preempted
-// batch must not count against either side.
-struct Clock {
-  using duration = std::chrono::nanoseconds;
-  using time_point = std::chrono::time_point<Clock, duration>;
-  static time_point now() {
-    timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return time_point(duration(int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec));
-  }
-};
+using Clock = testutil::ThreadCpuClock;
 
 // A window of kTailMask keeps the last r bytes of a 32-byte vector.
 alignas(64) constexpr char kTailMask[64] = {

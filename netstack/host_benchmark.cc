@@ -50,6 +50,7 @@
 #include "standin/netstack/host.h"
 #include "standin/netstack/wire_field.h"
 #include "standin/testutil/memory_reactor.h"
+#include "standin/testutil/thread_cpu_clock.h"
 #include "standin/tuntap/memory_io_system.h"
 #include "standin/tuntap/tunnel.h"
 #include "standin/tuntap/tuntap_port.h"
@@ -78,16 +79,7 @@ void operator delete[](void* p, size_t) noexcept { std::free(p); }
 namespace standin::netstack {
 namespace {
 
-// Thread CPU time: a preempted batch must not count against either side.
-struct Clock {
-  using duration = std::chrono::nanoseconds;
-  using time_point = std::chrono::time_point<Clock, duration>;
-  static time_point now() {
-    timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return time_point(duration(int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec));
-  }
-};
+using Clock = testutil::ThreadCpuClock;
 constexpr int kPerBatch = 1000;
 constexpr size_t kPayloadSize = 64;
 

@@ -33,21 +33,13 @@
 
 #include "absl/time/time.h"
 #include "benchmark/benchmark.h"
+#include "standin/testutil/thread_cpu_clock.h"
 #include "standin/transport/timer_queue.h"
 
 namespace standin {
 namespace {
 
-// Thread CPU time: the figures are CPU cost per operation, and stay honest
-// when the machine is shared (time spent descheduled is not counted).
-struct CpuClock {
-  static std::chrono::nanoseconds now() {
-    struct timespec ts;
-    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return std::chrono::seconds(ts.tv_sec) +
-           std::chrono::nanoseconds(ts.tv_nsec);
-  }
-};
+using CpuClock = testutil::ThreadCpuClock;
 
 constexpr int kResets = 1'000'000;
 constexpr absl::Duration kStep = absl::Microseconds(10);  // 100k messages/s
