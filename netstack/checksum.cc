@@ -29,7 +29,7 @@ inline uint64_t AddCarry(uint64_t a, uint64_t b) {
 }
 
 // The sum 8 bytes per step, for short buffers. Out of line, so that the
-// dispatch in OnesComplementSum64() is two jumps and saves no registers.
+// dispatch in DispatchedSum64() is two jumps and saves no registers.
 [[gnu::noinline]] uint64_t ScalarSum64(const char* data, size_t size,
                                        uint64_t initial) {
   // Four 128-bit accumulators: each 8-byte step is one add and one
@@ -397,7 +397,7 @@ std::atomic<SumFunction> best_sum{nullptr};
 
 }  // namespace
 
-uint64_t OnesComplementSum64(const char* data, size_t size, uint64_t initial) {
+uint64_t DispatchedSum64(const char* data, size_t size, uint64_t initial) {
   if (size < kMinVectorSize) return ScalarSum64(data, size, initial);
   SumFunction best = best_sum.load(std::memory_order_relaxed);
   if (best == nullptr) best = ChooseBestSum();

@@ -71,10 +71,9 @@ std::ostream& operator<<(std::ostream& os, SimdPath path);
 bool SimdPathAvailable(SimdPath path);
 // The path InternetChecksum() uses for long buffers on this CPU.
 SimdPath BestSimdPath();
-// A 64-bit value whose Fold64() is the ones'-complement sum of `size` bytes
-// read as little-endian 16-bit words (an odd tail byte zero-padded), plus
-// `initial`. Exposed for the benchmark.
-uint64_t OnesComplementSum64(const char* data, size_t size, uint64_t initial);
+// OnesComplementSum64() (below) for inputs longer than kInlineSumMaxSize:
+// the best SIMD path, out of line.
+uint64_t DispatchedSum64(const char* data, size_t size, uint64_t initial);
 // The same by a given path, which must be available.
 uint64_t OnesComplementSum64With(SimdPath path, const char* data, size_t size,
                                  uint64_t initial);
@@ -114,8 +113,8 @@ inline uint64_t TailWord(const char* p, size_t size) {
   return tail;
 }
 
-// Up to this many bytes, InlineSum64() beats OnesComplementSum64(): that one
-// is a call through a dispatch pointer and sets up vector registers, which
+// Up to this many bytes, InlineSum64() beats DispatchedSum64(): that one is
+// a call through a dispatch pointer and sets up vector registers, which
 // costs more than it saves on a header or a small datagram
 // (tuntap_benchmark's BM_ProtocolLayers: the two meet near 200 bytes).
 inline constexpr size_t kInlineSumMaxSize = 192;
@@ -133,6 +132,16 @@ inline uint64_t InlineSum64(const char* p, size_t size, uint64_t initial) {
   const uint64_t low = static_cast<uint64_t>(acc);
   const uint64_t sum = low + static_cast<uint64_t>(acc >> 64);
   return sum + (sum < low);  // end-around carry
+}
+
+// A 64-bit value whose Fold64() is the ones'-complement sum of `size` bytes
+// read as little-endian 16-bit words (an odd tail byte zero-padded), plus
+// `initial`: inline for headers and small datagrams, SIMD beyond. Every sum
+// in netstack (and the benchmarks' limits) goes through here.
+inline uint64_t OnesComplementSum64(const char* data, size_t size,
+                                    uint64_t initial) {
+  return size <= kInlineSumMaxSize ? InlineSum64(data, size, initial)
+                                   : DispatchedSum64(data, size, initial);
 }
 
 }  // namespace internal

@@ -128,7 +128,7 @@ inline bool Ipv4HeaderChecksumIsValid(const char* p, size_t size) {
   if (size != Ipv4Packet::kMinHeaderSize) {
     // Options: at most 60 bytes, still cheapest inline. Folding is byte-order
     // independent, so no swap is needed to test 0xffff.
-    return Fold64(InlineSum64(p, size, 0)) == 0xffff;
+    return Fold64(OnesComplementSum64(p, size, 0)) == 0xffff;
   }
   uint64_t a, b;
   uint32_t c;

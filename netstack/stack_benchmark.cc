@@ -50,21 +50,12 @@
 #include "standin/netstack/raw_udp_protocol.h"
 #include "standin/netstack/udp.h"
 #include "standin/netstack/wire_field.h"
+#include "standin/testutil/thread_cpu_clock.h"
 
 namespace standin::netstack {
 namespace {
 
-// Thread CPU time, not wall time: the machine is shared, and a preempted
-// batch must not count against either side.
-struct Clock {
-  using duration = std::chrono::nanoseconds;
-  using time_point = std::chrono::time_point<Clock, duration>;
-  static time_point now() {
-    timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return time_point(duration(int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec));
-  }
-};
+using Clock = testutil::ThreadCpuClock;
 constexpr int kFramesPerBatch = 1000;
 
 const UdpFrameSpec kSpec{
@@ -158,14 +149,12 @@ inline bool FlatCheckUdp(const FlatIpv4& ip, std::string_view* payload,
   const size_t length = LoadBe16(udp.data() + 4);
   if (length < 8 || length > udp.size()) return false;
   udp = std::string_view(udp.data(), length);
-  if (LoadBe16(udp.data() + 6) != 0) {
-    // The pseudo-header as 16-bit words, byte-swapped to the little-endian
-    // order the sum loads words in.
-    uint64_t pseudo = (ip.source >> 16) + (ip.source & 0xffff) +
-                      (ip.destination >> 16) + (ip.destination & 0xffff) +
-                      kIpProtocolUdp + length;
-    pseudo = __builtin_bswap16(internal::Fold64(pseudo));
-    if (FoldedSum(udp, pseudo) != 0xffff) return false;
+  // The pseudo-header and the sum: a checksum primitive, shared like the
+  // header sum.
+  if (LoadBe16(udp.data() + 6) != 0 &&
+      !internal::UdpChecksumVerifies(IPv4Host(ip.source),
+                                     IPv4Host(ip.destination), udp)) {
+    return false;
   }
   *payload = std::string_view(udp.data() + 8, length - 8);
   *source_port = LoadBe16(udp.data());

@@ -101,12 +101,8 @@ inline bool UdpChecksumVerifies(IPv4Host source, IPv4Host destination,
                     (destination.value() & 0xffff) + kIpProtocolUdp +
                     datagram.size();
   const uint64_t initial = __builtin_bswap16(Fold64(pseudo));
-  // Small datagrams (most of them) are summed inline; see
-  // kInlineSumMaxSize.
   const uint64_t sum =
-      datagram.size() <= kInlineSumMaxSize
-          ? InlineSum64(datagram.data(), datagram.size(), initial)
-          : OnesComplementSum64(datagram.data(), datagram.size(), initial);
+      OnesComplementSum64(datagram.data(), datagram.size(), initial);
   return Fold64(sum) == 0xffff;
 }
 

@@ -8,6 +8,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/types/optional.h"
 #include "standin/transport/absl_string_view.h"
 
 namespace standin {
@@ -41,9 +42,19 @@ absl::Status ErrnoStatus(int err, std::string_view context) {
 }
 
 int ErrnoOf(const absl::Status& status) {
+  if (status.ok()) return 0;
   auto payload = status.GetPayload(kErrnoUrl);
   if (!payload.has_value()) return 0;
-  std::string text(*payload);
+  // A few digits: the Cord is flat, so no copy is needed to parse it (this
+  // runs on every EAGAIN that ends a read loop).
+  std::string copy;
+  absl::string_view text;
+  if (absl::optional<absl::string_view> flat = payload->TryFlat()) {
+    text = *flat;
+  } else {
+    copy = std::string(*payload);
+    text = copy;
+  }
   int err = 0;
   std::from_chars(text.data(), text.data() + text.size(), err);
   return err;

@@ -126,6 +126,23 @@ class Receiver : public DatagramProtocol {
   uint16_t sender_port_ = 0;
 };
 
+// The in-memory cases' check after each side's batch (outside the timed
+// region): the receiver heard exactly `batch` datagrams since the counts
+// `count_before`/`sum_before`, their sequence numbers summing to `want_sum`,
+// all from the expected sender, and nobody dropped anything. An error naming
+// the side, or "".
+std::string BatchError(bool ours, bool failed, const Receiver& receiver,
+                       uint64_t count_before, uint64_t sum_before,
+                       uint64_t batch, uint64_t want_sum, uint64_t drops) {
+  if (failed || receiver.count - count_before != batch ||
+      receiver.sequence_sum - sum_before != want_sum ||
+      receiver.wrong_sender != 0 || drops != 0) {
+    return std::string(ours ? "ours" : "limit") +
+           ": the datagrams received are not those sent";
+  }
+  return "";
+}
+
 // The limit's validation, written out by hand in the most direct way and
 // sharing no code with netstack: the same checks, in the same order, with
 // the same outcome (deliver or drop) as IpProtocol + RawUdpProtocol, so the
@@ -136,10 +153,9 @@ class Receiver : public DatagramProtocol {
 //   (MF clear, offset 0).
 //   UDP: >= 8 bytes; length field >= 8 and within the IP payload (trimmed);
 //   a nonzero checksum verified over the pseudo-header; destination port 9.
-// The sums are inline scalar code (8-byte loads into a 128-bit accumulator)
-// up to 192 bytes, where nothing is cheaper; longer datagrams go to the
-// fastest sum we have, checksum.h's SIMD OnesComplementSum64() (held to an
-// AVX2 loop by checksum_benchmark), which wins from about 200 bytes on.
+// The sums are checksum.h's OnesComplementSum64(), the fastest we have
+// (inline up to 192 bytes, SIMD beyond, held to an AVX2 loop by
+// checksum_benchmark), as our layers use it.
 namespace hand {
 
 inline uint16_t Be16(const char* p) {
@@ -152,39 +168,12 @@ inline uint32_t Be32(const char* p) {
   std::memcpy(&v, p, 4);
   return __builtin_bswap32(v);
 }
-// The ones'-complement sum of `size` bytes as little-endian 16-bit words
-// (odd tail zero-padded) plus `initial`, folded to 16 bits.
+// The ones'-complement sum of `size` bytes plus `initial`, folded: the
+// checksum primitive our layers use too (inline for small inputs, SIMD
+// beyond), so the ratios are the cost of the layers, not of the sum.
 inline uint16_t Sum(const char* p, size_t size, uint64_t initial) {
-  unsigned __int128 acc = initial;
-  for (; size >= 8; p += 8, size -= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    acc += w;
-  }
-  // The last < 8 bytes, each piece at a 16-bit-aligned place (2^16 = 1 in
-  // ones'-complement arithmetic, so any such place sums the same).
-  uint64_t tail = 0;
-  if (size & 4) {
-    uint32_t w;
-    std::memcpy(&w, p, 4);
-    tail = w;
-    p += 4;
-  }
-  if (size & 2) {
-    uint16_t w;
-    std::memcpy(&w, p, 2);
-    tail += uint64_t{w} << 32;
-    p += 2;
-  }
-  if (size & 1) tail += uint64_t{static_cast<uint8_t>(*p)} << 48;
-  acc += tail;
-  uint64_t s = static_cast<uint64_t>(acc) + static_cast<uint64_t>(acc >> 64);
-  s += s < static_cast<uint64_t>(acc);  // end-around carry
-  s = (s & 0xffffffff) + (s >> 32);
-  s = (s & 0xffffffff) + (s >> 32);
-  s = (s & 0xffff) + (s >> 16);
-  s = (s & 0xffff) + (s >> 16);
-  return static_cast<uint16_t>(s);
+  return netstack::internal::Fold64(
+      netstack::internal::OnesComplementSum64(p, size, initial));
 }
 
 }  // namespace hand
@@ -220,11 +209,7 @@ class HandLayers {
       pseudo = (pseudo & 0xffff) + (pseudo >> 16);
       pseudo = (pseudo & 0xffff) + (pseudo >> 16);
       const uint16_t initial = __builtin_bswap16(static_cast<uint16_t>(pseudo));
-      const uint16_t sum = length <= 192
-                               ? hand::Sum(u, length, initial)
-                               : netstack::internal::Fold64(
-                                     netstack::internal::OnesComplementSum64(
-                                         u, length, initial));
+      const uint16_t sum = hand::Sum(u, length, initial);
       if (sum != 0xffff) return false;
     }
     if (hand::Be16(u + 2) != kPort) return false;
@@ -531,14 +516,10 @@ void BM_ProtocolLayers(benchmark::State& state) {
       }
       const double seconds = Seconds(Clock::now() - start);
       // The checks, outside the timed region.
-      if (receiver.count - count_before != kBatch ||
-          receiver.sequence_sum - sum_before != batch_sum ||
-          receiver.wrong_sender != 0 ||
-          ip.drops().total() + udp.drops().total() + limit_drops != 0) {
-        error = std::string(ours ? "ours" : "limit") +
-                ": the datagrams received are not those sent";
-        break;
-      }
+      error = BatchError(
+          ours, false, receiver, count_before, sum_before, kBatch, batch_sum,
+          ip.drops().total() + udp.drops().total() + limit_drops);
+      if (!error.empty()) break;
       (ours ? times.ours : times.limit).push_back(seconds);
       if (ours) state.SetIterationTime(seconds);
     }
@@ -639,14 +620,10 @@ void BM_MemoryUdpReceive(benchmark::State& state) {
       const double seconds = Seconds(Clock::now() - start);
       // The checks, outside the timed region.
       const uint64_t want_sum = (first + sequence) * (sequence - first + 1) / 2;
-      if (failed || receiver.count - count_before != kBatch ||
-          receiver.sequence_sum - sum_before != want_sum ||
-          receiver.wrong_sender != 0 ||
-          ip.drops().total() + udp.drops().total() + limit_drops != 0) {
-        error = std::string(ours ? "ours" : "limit") +
-                ": the datagrams received are not those sent";
-        break;
-      }
+      error = BatchError(
+          ours, failed, receiver, count_before, sum_before, kBatch, want_sum,
+          ip.drops().total() + udp.drops().total() + limit_drops);
+      if (!error.empty()) break;
       (ours ? times.ours : times.limit).push_back(seconds);
       if (ours) state.SetIterationTime(seconds);
     }
