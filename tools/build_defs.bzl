@@ -1,4 +1,4 @@
-"""standin_library(), standin_test(), demo_test(): the shapes of standin's targets.
+"""standin_library(), standin_test(), standin_demo(), standin_benchmark(): the shapes of standin's targets.
 
     standin_library(name = "stream_connection", deps = [...])
 
@@ -18,14 +18,27 @@ is the cc_test of <package>/stream_connection_test.cc, small unless it says
 otherwise (Bazel warns when a test's size is too big for what it measured;
 --test_verbose_timeout_warnings shows it).
 
-    demo_test(name = "kv_demo_test", demo = ":kv_demo")
+    standin_demo(name = "kv_demo", srcs = ["kv_demo.cc"], deps = [...])
 
-runs the demo binary through the package's run_demo_test.sh, which checks
-its transcript.
+is the demo binary and kv_demo_test, which runs it through the package's
+run_demo_test.sh (that checks its transcript).
+
+    standin_benchmark(name = "stack_benchmark", deps = [...])
+
+is the testonly Google Benchmark binary of <package>/stack_benchmark.cc.
 """
 
-load("@rules_cc//cc:defs.bzl", "cc_library", "cc_test")
+load("@rules_cc//cc:defs.bzl", "cc_binary", "cc_library", "cc_test")
 load("@rules_shell//shell:sh_test.bzl", "sh_test")
+
+# The tags of a test that needs root, /dev/net/tun or a network namespace:
+# a remote executor can route or skip it, and
+# --test_tag_filters=-requires-net-admin leaves it out on a machine without
+# the privilege (tools/check_test_tags.sh keeps them on exactly those tests).
+REQUIRES_NET_ADMIN = [
+    "no-remote-exec",
+    "requires-net-admin",
+]
 
 def standin_library(name, deps = [], header_only = False, extra_srcs = [], **kwargs):
     """The library of `name`.h (and `name`.cc).
@@ -67,19 +80,50 @@ def standin_test(name, deps, size = "small", **kwargs):
         **kwargs
     )
 
-def demo_test(name, demo, **kwargs):
-    """Runs `demo` through run_demo_test.sh, which gets its path as $1.
+def standin_demo(name, srcs, deps, test_tags = [], **kwargs):
+    """A demo binary, and `name`_test that runs it to completion.
+
+    Every demo is also a test (run through run_demo_test.sh, which gets the
+    demo's path as $1), so the README's demos cannot rot.
 
     Args:
-      name: the test's name.
-      demo: the label of the demo binary.
-      **kwargs: any other sh_test attribute (tags, ...).
+      name: the binary's name (`bazel run //pkg:name`).
+      srcs: the binary's sources.
+      deps: as for cc_binary.
+      test_tags: tags for the test only (e.g. requires-net-admin).
+      **kwargs: any other attribute of both (testonly, ...).
     """
-    sh_test(
+    cc_binary(
         name = name,
+        srcs = srcs,
+        deps = deps,
+        **kwargs
+    )
+    sh_test(
+        name = name + "_test",
         size = "small",
         srcs = ["run_demo_test.sh"],
-        args = ["$(location %s)" % demo],
-        data = [demo],
+        args = ["$(location :%s)" % name],
+        data = [":" + name],
+        tags = test_tags,
+        **kwargs
+    )
+
+def standin_benchmark(name, deps = [], **kwargs):
+    """The Google Benchmark binary of `name`.cc, run with `bazel run`.
+
+    testonly, like the tests: benchmarks may link testutil (a clock, a
+    MemoryReactor), and nothing in production depends on them.
+
+    Args:
+      name: the source's base name, which is also the target's.
+      deps: as for cc_binary; benchmark_main is added.
+      **kwargs: any other cc_binary attribute (linkopts, ...).
+    """
+    cc_binary(
+        name = name,
+        testonly = True,
+        srcs = [name + ".cc"],
+        deps = deps + ["@com_github_google_benchmark//:benchmark_main"],
         **kwargs
     )
