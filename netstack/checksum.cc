@@ -149,6 +149,19 @@ struct AvxVnniOps : Avx2Ops {
   }
 };
 
+// The same fused instruction in its AVX-512 encoding (AVX512-VNNI with
+// AVX512VL), still on 256-bit vectors, for CPUs that have it without
+// AVX-VNNI (AMD Zen 4). Zen 4, 1500 bytes: 0.83x the limit against 0.55x on
+// the AVX2 path; 512-bit vectors are no faster there (two 256-bit halves).
+struct Avx512VnniOps : Avx2Ops {
+  using ShortOps = Avx2Ops;
+  [[gnu::target("avx2,avx512vl,avx512vnni")]] static void Accumulate(
+      V& acc, const V& v) {
+    const V biased = Bias(v);
+    acc = _mm256_dpwssd_epi32(acc, biased, _mm256_set1_epi16(1));
+  }
+};
+
 // Accumulates the `N` vectors at `p` into acc[0..N).
 template <typename Ops, int N>
 inline void AccumulateVectors(typename Ops::V* acc, const char* p) {
@@ -290,6 +303,10 @@ inline uint64_t SumWith(const char* p, size_t size, uint64_t initial) {
     const char* p, size_t size, uint64_t initial) {
   return SumWith<AvxVnniOps>(p, size, initial);
 }
+[[gnu::flatten, gnu::target("avx2,avx512vl,avx512vnni")]] uint64_t
+SumAvx512Vnni(const char* p, size_t size, uint64_t initial) {
+  return SumWith<Avx512VnniOps>(p, size, initial);
+}
 
 bool HasAvx2() {
   static const bool has = __builtin_cpu_supports("avx2");
@@ -304,6 +321,14 @@ bool HasAvxVnni() {
     return HasAvx2() && __get_cpuid_count(7, 1, &a, &b, &c, &d) != 0 &&
            (a & (1u << 4)) != 0;
   }();
+  return has;
+}
+
+// The 256-bit AVX-512 VNNI forms need AVX512VL too. __builtin_cpu_supports
+// also checks that the OS saves the AVX-512 state.
+bool HasAvx512Vnni() {
+  static const bool has = HasAvx2() && __builtin_cpu_supports("avx512vl") &&
+                          __builtin_cpu_supports("avx512vnni");
   return has;
 }
 #endif  // STANDIN_CHECKSUM_X86
@@ -326,6 +351,8 @@ SumFunction SumFunctionFor(SimdPath path) {
       return SumAvx2;
     case SimdPath::kAvxVnni:
       return SumAvxVnni;
+    case SimdPath::kAvx512Vnni:
+      return SumAvx512Vnni;
 #else
     default:
       break;
@@ -347,6 +374,8 @@ bool SimdPathAvailable(SimdPath path) {
       return HasAvx2();
     case SimdPath::kAvxVnni:
       return HasAvxVnni();
+    case SimdPath::kAvx512Vnni:
+      return HasAvx512Vnni();
 #else
     default:
       return false;
@@ -365,12 +394,16 @@ std::ostream& operator<<(std::ostream& os, SimdPath path) {
       return os << "avx2";
     case SimdPath::kAvxVnni:
       return os << "avx-vnni";
+    case SimdPath::kAvx512Vnni:
+      return os << "avx512-vnni";
   }
   return os << "SimdPath(" << static_cast<int>(path) << ")";
 }
 
 SimdPath BestSimdPath() {
-  for (SimdPath path : {SimdPath::kAvxVnni, SimdPath::kAvx2, SimdPath::kSse2}) {
+  // The two VNNI paths run the same instruction; the VEX form is shorter.
+  for (SimdPath path : {SimdPath::kAvxVnni, SimdPath::kAvx512Vnni,
+                        SimdPath::kAvx2, SimdPath::kSse2}) {
     if (SimdPathAvailable(path)) return path;
   }
   return SimdPath::kScalar;

@@ -64,8 +64,8 @@ class ChecksumAccumulator {
 namespace internal {
 // The ways the sum can be taken; the best available is used. Tests run all
 // of them against the naive definition.
-enum class SimdPath { kScalar, kSse2, kAvx2, kAvxVnni };
-// "scalar", "sse2", "avx2", "avx-vnni".
+enum class SimdPath { kScalar, kSse2, kAvx2, kAvxVnni, kAvx512Vnni };
+// "scalar", "sse2", "avx2", "avx-vnni", "avx512-vnni".
 std::ostream& operator<<(std::ostream& os, SimdPath path);
 // Whether `path` can run on this CPU and build.
 bool SimdPathAvailable(SimdPath path);

@@ -50,7 +50,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
              static_cast<uint16_t>(~want));
   for (internal::SimdPath path :
        {internal::SimdPath::kScalar, internal::SimdPath::kSse2,
-        internal::SimdPath::kAvx2, internal::SimdPath::kAvxVnni}) {
+        internal::SimdPath::kAvx2, internal::SimdPath::kAvxVnni,
+        internal::SimdPath::kAvx512Vnni}) {
     if (!internal::SimdPathAvailable(path)) continue;
     uint64_t sum =
         internal::OnesComplementSum64With(path, bytes.data(), bytes.size(), 0);

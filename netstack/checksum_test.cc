@@ -118,8 +118,8 @@ TEST(InternetChecksumTest, MatchesNaiveForEveryLengthAndAlignment) {
   }
 }
 
-// Every summing path (scalar, SSE2, AVX2, AVX-VNNI) on every length and
-// alignment; a path this CPU lacks skips.
+// Every summing path (scalar, SSE2, AVX2, AVX-VNNI, AVX512-VNNI) on every
+// length and alignment; a path this CPU lacks skips.
 class SimdPathTest : public testing::TestWithParam<internal::SimdPath> {};
 
 TEST_P(SimdPathTest, MatchesNaive) {
@@ -149,7 +149,8 @@ INSTANTIATE_TEST_SUITE_P(AllPaths, SimdPathTest,
                          testing::Values(internal::SimdPath::kScalar,
                                          internal::SimdPath::kSse2,
                                          internal::SimdPath::kAvx2,
-                                         internal::SimdPath::kAvxVnni),
+                                         internal::SimdPath::kAvxVnni,
+                                         internal::SimdPath::kAvx512Vnni),
                          [](const auto& info) {
                            switch (info.param) {
                              case internal::SimdPath::kScalar:
@@ -160,6 +161,8 @@ INSTANTIATE_TEST_SUITE_P(AllPaths, SimdPathTest,
                                return "Avx2";
                              case internal::SimdPath::kAvxVnni:
                                return "AvxVnni";
+                             case internal::SimdPath::kAvx512Vnni:
+                               return "Avx512Vnni";
                            }
                            return "Unknown";
                          });

@@ -41,7 +41,8 @@ class RealIoSystem : public IoSystem {
   };
 
   RealIoSystem() : RealIoSystem(Options{}) {}
-  explicit RealIoSystem(Options options) : options_(std::move(options)) {}
+  explicit RealIoSystem(Options options)
+      : IoSystem(/*reads_are_plain=*/true), options_(std::move(options)) {}
 
   using IoSystem::Open;  // And Open(path, flags).
   // open(2): EPERM without privilege, ENOENT without /dev/net/tun.
@@ -54,7 +55,8 @@ class RealIoSystem : public IoSystem {
                                  unsigned long value) override;
   // read(2) and write(2). Their EAGAIN and EINTR statuses are built once
   // and shared: a busy non-blocking loop meets them all the time.
-  absl::StatusOr<size_t> ReadInto(int fd, absl::Span<char> buffer) override;
+  // Final: reads_are_plain() promises that it is read(2) and nothing else.
+  absl::StatusOr<size_t> ReadInto(int fd, absl::Span<char> buffer) final;
   absl::StatusOr<size_t> Write(int fd, std::string_view data) override;
   // close(2): the descriptor is released even when an error is reported.
   absl::Status Close(int fd) override;

@@ -2,6 +2,7 @@
 
 #include <cxxabi.h>
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -63,6 +64,7 @@ TuntapPort::TuntapPort(std::string interface, TunnelType type,
       owned_system_(system == nullptr ? std::make_unique<RealIoSystem>()
                                       : nullptr),
       system_(system == nullptr ? owned_system_.get() : system),
+      plain_reads_(system_->reads_are_plain()),
       life_(this, reactor, [this] { CloseDevice(); }) {}
 
 TuntapPort::~TuntapPort() {
@@ -126,28 +128,67 @@ absl::Status TuntapPort::RegisterProducer(Producer* producer, bool streaming) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// What DoRead() does after a read failed with `err`.
+enum class AfterReadError { kReadAgain, kWaitForReadable, kFail };
+
+AfterReadError AfterReadFailed(int err, int* interrupted) {
+  if (err == EAGAIN || err == EWOULDBLOCK) {
+    return AfterReadError::kWaitForReadable;
+  }
+  if (err == EINTR) {
+    // Twisted gives up on EINTR; the read simply did not happen. Retried a
+    // few times, so that a signal storm cannot spin the loop.
+    return ++*interrupted > TuntapPort::kMaxInterruptedReads
+               ? AfterReadError::kWaitForReadable
+               : AfterReadError::kReadAgain;
+  }
+  return AfterReadError::kFail;
+}
+
+}  // namespace
+
 absl::Status TuntapPort::DoRead() {
   size_t total = 0;
   int interrupted = 0;
   // Checked after every delivery: the protocol may have paused the port.
   while (total < kMaxThroughput && life_.reading()) {
-    absl::StatusOr<size_t> n =
-        system_->ReadInto(fd_, absl::MakeSpan(read_buffer_));
-    if (!n.ok()) {
-      const int err = ErrnoOf(n.status());
-      if (err == EAGAIN || err == EWOULDBLOCK) return absl::OkStatus();
-      if (err == EINTR) {
-        // Twisted gives up on EINTR; the read simply did not happen.
-        if (++interrupted > kMaxInterruptedReads) return absl::OkStatus();
-        continue;
+    size_t n;
+    if (plain_reads_) {  // RealIoSystem::ReadInto() without the call
+      const ssize_t r = ::read(fd_, read_buffer_.data(), read_buffer_.size());
+      if (r < 0) {
+        const int err = errno;
+        switch (AfterReadFailed(err, &interrupted)) {
+          case AfterReadError::kReadAgain:
+            continue;
+          case AfterReadError::kWaitForReadable:
+            return absl::OkStatus();
+          case AfterReadError::kFail:
+            return ErrnoStatus(err, absl::StrCat("read fd ", fd_));
+        }
       }
-      return n.status();
+      n = static_cast<size_t>(r);
+    } else {
+      absl::StatusOr<size_t> r =
+          system_->ReadInto(fd_, absl::MakeSpan(read_buffer_));
+      if (!r.ok()) {
+        switch (AfterReadFailed(ErrnoOf(r.status()), &interrupted)) {
+          case AfterReadError::kReadAgain:
+            continue;
+          case AfterReadError::kWaitForReadable:
+            return absl::OkStatus();
+          case AfterReadError::kFail:
+            return r.status();
+        }
+      }
+      n = *r;
     }
     interrupted = 0;
-    total += *n;
-    const bool partial = *n > max_packet_size_;
+    total += n;
+    const bool partial = n > max_packet_size_;
     Deliver(
-        std::string_view(read_buffer_.data(), partial ? max_packet_size_ : *n),
+        std::string_view(read_buffer_.data(), partial ? max_packet_size_ : n),
         partial);
   }
   return absl::OkStatus();

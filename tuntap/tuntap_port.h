@@ -195,6 +195,8 @@ class TuntapPort : public Selectable,
   const size_t max_packet_size_;
   std::unique_ptr<IoSystem> owned_system_;
   IoSystem* const system_;
+  const bool
+      plain_reads_;  // system_->reads_are_plain(): DoRead() calls read(2)
 
   int fd_ = -1;
   Producer* producer_ = nullptr;

@@ -286,6 +286,10 @@ TEST_F(TuntapPortRealTest, CapturingTheKernelsTunnelRecordsBothWays) {
                                              [] { return absl::Now(); });
   RealIoSystem kernel;
   CapturingIoSystem capture(&kernel, &pcap);
+  // The port reads the kernel's device with read(2) itself, but never
+  // around a wrapper: the inbound datagram below must be captured.
+  EXPECT_TRUE(kernel.reads_are_plain());
+  EXPECT_FALSE(capture.reads_are_plain());
   TuntapPort port("tun-capture", &ip_, TuntapPort::kDefaultMaxPacketSize,
                   &reactor_, &capture);
   ASSERT_TRUE(port.StartListening().ok());
