@@ -66,18 +66,6 @@ std::optional<TunnelType> TunnelTypeOf(TunnelFlags flags) {
   return std::nullopt;
 }
 
-uint16_t EthertypeOfIp(std::string_view packet) {
-  if (packet.empty()) return 0;
-  switch (static_cast<uint8_t>(packet[0]) >> 4) {
-    case 4:
-      return netstack::kEtherTypeIpv4;
-    case 6:
-      return netstack::kEtherTypeIpv6;
-    default:
-      return 0;
-  }
-}
-
 std::string ToString(TunnelFlags flags) {
   // IFF_* names only: the legacy TUN_* bits overlap them.
   static constexpr std::pair<uint32_t, const char*> kNames[] = {

@@ -25,6 +25,7 @@
 #include <string>
 #include <string_view>
 
+#include "standin/netstack/ethernet.h"
 #include "standin/transport/address.h"
 
 namespace standin {
@@ -112,8 +113,19 @@ inline constexpr size_t kPiSize = 4;
 inline constexpr uint16_t kTunPktStrip = 0x0001;
 // The ethertype the kernel gives a packet on a TUN (tun_pi.proto, and what
 // a TuntapPort reports as LinkMetadata::protocol), judged from its IP
-// version nibble: IPv4, IPv6, or 0 for anything else.
-uint16_t EthertypeOfIp(std::string_view packet);
+// version nibble: IPv4, IPv6, or 0 for anything else. Inline: a TuntapPort
+// asks it of every packet it reads.
+inline uint16_t EthertypeOfIp(std::string_view packet) {
+  if (packet.empty()) return 0;
+  switch (static_cast<uint8_t>(packet[0]) >> 4) {
+    case 4:
+      return netstack::kEtherTypeIpv4;
+    case 6:
+      return netstack::kEtherTypeIpv6;
+    default:
+      return 0;
+  }
+}
 
 // TUNSETOFFLOAD bits (TUN_F_*).
 inline constexpr uint32_t kTunFCsum = 0x01;
