@@ -151,8 +151,11 @@ struct AvxVnniOps : Avx2Ops {
 
 // The same fused instruction in its AVX-512 encoding (AVX512-VNNI with
 // AVX512VL), still on 256-bit vectors, for CPUs that have it without
-// AVX-VNNI (AMD Zen 4). Zen 4, 1500 bytes: 0.83x the limit against 0.55x on
-// the AVX2 path; 512-bit vectors are no faster there (two 256-bit halves).
+// AVX-VNNI (AMD Zen 4). Zen 4, 1500 bytes: 0.60-0.66x the limit against
+// 0.54-0.65x on the AVX2 path; 64 KiB: 0.94-0.98x against 0.81-0.89x. There
+// vpdpwssd issues once a cycle, the limit's loads twice; 16 accumulators,
+// 512-bit vectors, or a share of the vectors summed by shifts and adds
+// instead were all slower.
 struct Avx512VnniOps : Avx2Ops {
   using ShortOps = Avx2Ops;
   [[gnu::target("avx2,avx512vl,avx512vnni")]] static void Accumulate(

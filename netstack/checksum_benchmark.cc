@@ -249,9 +249,16 @@ void BM_Checksum(benchmark::State& state) {
   const size_t offset = static_cast<size_t>(state.range(1));
   // The bytes start `offset` past a 64-byte boundary: alignment moves the
   // limit by half (a 32-byte load that straddles two cache lines costs two).
-  std::string storage(size + offset + 64, '\0');
-  char* p = storage.data() +
-            (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) + offset;
+  // And they start half a page from where this frame sits modulo 4 KiB:
+  // a load whose address matches a pending stack store's in the low 12 bits
+  // waits for it (4K aliasing), and which loads did so depended on the stack
+  // the process happened to get (1500 bytes: the limit anywhere from 103 to
+  // 193 GB/s, run to run).
+  const uintptr_t frame = reinterpret_cast<uintptr_t>(&size) % 4096;
+  std::string storage(size + offset + 2 * 4096, '\0');
+  const uintptr_t base = reinterpret_cast<uintptr_t>(storage.data());
+  const uintptr_t start = ((frame + 2048) % 4096) / 64 * 64;
+  char* p = storage.data() + (start + 4096 - base % 4096) % 4096 + offset;
   for (size_t i = 0; i < size; ++i) p[i] = static_cast<char>(i * 131 + 7);
   const std::string_view bytes(p, size);
   const int reps = static_cast<int>(std::max<size_t>(1, (1 << 22) / size));
