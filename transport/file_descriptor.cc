@@ -174,6 +174,19 @@ void FileDescriptor::AfterWrite() {
 }
 
 void FileDescriptor::Write(std::string_view data) {
+  // The common case of a stream of small writes, first and in line: bytes
+  // already wait, so this one joins the tail chunk; no flush, write-through
+  // or pause is due. Exactly what the general path below would do, less its
+  // calls (stream_benchmark, 100-byte writes: 0.67x -> 0.71x the limit).
+  if (buffered_ > 0 && data.size() <= kCoalesceMax && !data.empty() &&
+      buffered_ + data.size() <= buffer_size_ &&
+      chunks_.back().size() + data.size() <= kTailChunkLimit &&
+      AcceptsWrites()) {
+    chunks_.back().append(data);
+    buffered_ += data.size();
+    WantWrite();
+    return;
+  }
   if (data.empty() || !AcceptsWrites()) return;
   const bool queued_ahead = buffered_ > 0;
   if (buffered_ + data.size() > buffer_size_) FlushEagerly();
