@@ -353,6 +353,9 @@ class FileDescriptor : public Selectable,
   void AfterWrite();
   // Appends without pausing/starting (shared by Write and WriteSequence).
   void Append(std::string_view data);
+  // Appends `data` to the tail chunk when it is small and fits there;
+  // false (nothing done) otherwise.
+  bool JoinTail(std::string_view data);
   // One WriteSomeData() of up to kSendLimit buffered bytes; OK when the OS
   // took some, all or none.
   absl::Status FlushOnce();

@@ -130,21 +130,17 @@ absl::Status TuntapPort::RegisterProducer(Producer* producer, bool streaming) {
 
 namespace {
 
-// What DoRead() does after a read failed with `err`.
-enum class AfterReadError { kReadAgain, kWaitForReadable, kFail };
+// Whether DoRead() reads again after a read failed with `err`: EINTR, up to
+// a few times in a row (Twisted gives up on EINTR; the read simply did not
+// happen, and a signal storm must not spin the loop).
+bool ReadAgainAfter(int err, int* interrupted) {
+  return err == EINTR && ++*interrupted <= TuntapPort::kMaxInterruptedReads;
+}
 
-AfterReadError AfterReadFailed(int err, int* interrupted) {
-  if (err == EAGAIN || err == EWOULDBLOCK) {
-    return AfterReadError::kWaitForReadable;
-  }
-  if (err == EINTR) {
-    // Twisted gives up on EINTR; the read simply did not happen. Retried a
-    // few times, so that a signal storm cannot spin the loop.
-    return ++*interrupted > TuntapPort::kMaxInterruptedReads
-               ? AfterReadError::kWaitForReadable
-               : AfterReadError::kReadAgain;
-  }
-  return AfterReadError::kFail;
+// Whether a failed read that is not read again only means "nothing now":
+// DoRead() then waits for the device to be readable again.
+bool NothingToReadNow(int err) {
+  return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
 }
 
 }  // namespace
@@ -164,28 +160,19 @@ AfterReadError AfterReadFailed(int err, int* interrupted) {
       const ssize_t r = ::read(fd_, read_buffer_.data(), read_buffer_.size());
       if (r < 0) {
         const int err = errno;
-        switch (AfterReadFailed(err, &interrupted)) {
-          case AfterReadError::kReadAgain:
-            continue;
-          case AfterReadError::kWaitForReadable:
-            return absl::OkStatus();
-          case AfterReadError::kFail:
-            return ErrnoStatus(err, absl::StrCat("read fd ", fd_));
-        }
+        if (ReadAgainAfter(err, &interrupted)) continue;
+        if (NothingToReadNow(err)) return absl::OkStatus();
+        return ErrnoStatus(err, absl::StrCat("read fd ", fd_));
       }
       n = static_cast<size_t>(r);
     } else {
       absl::StatusOr<size_t> r =
           system_->ReadInto(fd_, absl::MakeSpan(read_buffer_));
       if (!r.ok()) {
-        switch (AfterReadFailed(ErrnoOf(r.status()), &interrupted)) {
-          case AfterReadError::kReadAgain:
-            continue;
-          case AfterReadError::kWaitForReadable:
-            return absl::OkStatus();
-          case AfterReadError::kFail:
-            return r.status();
-        }
+        const int err = ErrnoOf(r.status());
+        if (ReadAgainAfter(err, &interrupted)) continue;
+        if (NothingToReadNow(err)) return absl::OkStatus();
+        return r.status();
       }
       n = *r;
     }
